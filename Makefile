@@ -1,0 +1,59 @@
+# The commands the README names. Set-up is part of every target and is idempotent:
+# stamp files under .stamps/ record what is done, so a second run starts in seconds.
+SHELL := /bin/bash
+PYTHON_BOOT ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .stamps
+LAB_ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: setup lab test release bench lint clean-env help
+
+help:
+	@echo "make lab      set up (first time only) and start JupyterLab on notebooks/"
+	@echo "make test     set up (first time only) and run the whole test suite"
+	@echo "make release  regenerate the student release notebooks/ from solutions/"
+	@echo "make bench    run the benchmarks and record results under bench/results/"
+
+# 1. Operating-system packages (WordNet, ...). Installs them when root on Debian, else says how.
+$(STAMPS)/system: scripts/setup_system.sh
+	@mkdir -p $(STAMPS)
+	bash scripts/setup_system.sh
+	@touch $@
+
+# 2. The project-local virtual environment with pinned dependencies.
+$(STAMPS)/venv: pyproject.toml
+	@mkdir -p $(STAMPS)
+	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+# 3. Offline data prepared from installed packages (WordNet for NLTK, ...).
+$(STAMPS)/data: $(STAMPS)/system $(STAMPS)/venv $(wildcard helpers/data/*.py)
+	$(PY) -m helpers.data prepare
+	@touch $@
+
+setup: $(STAMPS)/system $(STAMPS)/venv $(STAMPS)/data
+
+lab: setup
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+release: setup
+	$(PY) scripts/release.py
+
+$(STAMPS)/bench: $(STAMPS)/venv
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
+bench: setup $(STAMPS)/bench
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+lint: setup
+	$(VENV)/bin/ruff check helpers tests bench scripts
+
+clean-env:
+	rm -rf $(VENV) $(STAMPS)
