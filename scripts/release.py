@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,8 @@ def assignments() -> list[str]:
 def generate(names: list[str], out: Path) -> None:
     """Run ``nbgrader generate_assignment`` for ``names`` writing the release into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
+    # nbgrader runs the `alembic` command of its own environment: put that environment first.
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     with tempfile.TemporaryDirectory() as tmp:
         db = f"sqlite:///{Path(tmp) / 'release.db'}"
         for name in names:
@@ -37,7 +40,7 @@ def generate(names: list[str], out: Path) -> None:
                 f"--CourseDirectory.release_directory={out}",
                 f"--CourseDirectory.db_url={db}",
             ]
-            subprocess.run(cmd, check=True, cwd=ROOT)
+            subprocess.run(cmd, check=True, cwd=ROOT, env=env)
 
 
 def main(argv: list[str] | None = None) -> int:

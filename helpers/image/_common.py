@@ -1,0 +1,187 @@
+"""Shared plumbing of ``helpers.image``: input checks, per-sample parameters, blocks.
+
+Conventions used by every transform of the package:
+
+* Images are ``(C, H, W)`` or ``(B, C, H, W)`` tensors, ``uint8`` (values 0..255) or floating point
+  (values nominally in [0, 1]; ops that do not assume a range, such as flips, warps and erasing,
+  accept any float values, e.g. normalised ones).
+* Small per-sample random parameters are drawn with the generator on the generator's device (the
+  CPU by default) and then moved to the image's device, so one seed gives the same parameters on
+  the CPU and on CUDA. Large per-pixel noise is drawn on the image's device (see ``noise_generator``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from numbers import Real
+
+import torch
+
+from .._validate import check_image_batch, make_generator
+
+INTERPOLATIONS = ("nearest", "bilinear")
+
+
+def as_batch(x, name: str = "x", channels=None) -> tuple[torch.Tensor, bool]:
+    """Validate an image tensor; return the ``(B, C, H, W)`` view and whether it was 3-D."""
+    return check_image_batch(x, name, channels=channels)
+
+
+def unbatch(out: torch.Tensor, single: bool) -> torch.Tensor:
+    return out[0] if single else out
+
+
+def max_value(dtype: torch.dtype) -> float:
+    """255 for uint8 images, 1.0 for floating-point images."""
+    return 255.0 if dtype == torch.uint8 else 1.0
+
+
+def work_dtype(x: torch.Tensor) -> torch.dtype:
+    """The floating dtype computations on ``x`` run in (float32 for integer images)."""
+    return x.dtype if x.is_floating_point() else torch.float32
+
+
+def get_generator(generator) -> torch.Generator | None:
+    """``None``, an int seed or a ``torch.Generator`` -> generator (or None for the global RNG)."""
+    return make_generator(generator)
+
+
+def param_device(generator: torch.Generator | None) -> torch.device:
+    return generator.device if generator is not None else torch.device("cpu")
+
+
+def rand(n: int, generator, device, *shape: int) -> torch.Tensor:
+    """``n`` x ``shape`` uniform [0, 1) float32 draws on the generator's device, then moved."""
+    u = torch.rand((n, *shape), generator=generator, device=param_device(generator))
+    return u.to(device)
+
+
+def uniform(n: int, low: float, high: float, generator, device, *shape: int) -> torch.Tensor:
+    """Per-sample uniform draws in [low, high), shape ``(n, *shape)``, float32 on ``device``."""
+    return rand(n, generator, device, *shape).mul_(high - low).add_(low)
+
+
+def bernoulli(n: int, p: float, generator, device) -> torch.Tensor:
+    """Per-sample coin flips: a bool ``(n,)`` tensor that is True with probability ``p``."""
+    return rand(n, generator, device) < p
+
+
+def randint_below(high: torch.Tensor, generator) -> torch.Tensor:
+    """One integer uniform on ``0 .. high[i] - 1`` per entry of the int64 tensor ``high`` (>= 1)."""
+    u = rand(high.numel(), generator, high.device).view(high.shape).double()
+    return (u * high.double()).floor_().long().clamp_(max=(high - 1).clamp_(min=0))
+
+
+def noise_generator(generator, device: torch.device) -> torch.Generator | None:
+    """A generator on ``device`` for per-pixel noise, seeded from ``generator``.
+
+    Drawing large noise tensors on the CPU and copying them to a GPU would cost more than the
+    augmentation itself, so noise is drawn where the image lives; the seed comes from the
+    user's generator, hence the result is reproducible on a given device.
+    """
+    if generator is None:
+        return None
+    if generator.device.type == torch.device(device).type:
+        return generator
+    seed = int(torch.randint(0, 2**62, (1,), generator=generator, device=generator.device))
+    g = torch.Generator(device=device)
+    g.manual_seed(seed)
+    return g
+
+
+def per_sample(value, n: int, name: str, device, *, dtype=torch.float32) -> torch.Tensor:
+    """A number or a ``(n,)`` tensor/sequence -> a ``(n,)`` tensor on ``device``."""
+    if isinstance(value, torch.Tensor):
+        t = value.to(device=device, dtype=dtype)
+        if t.ndim == 0:
+            return t.expand(n).clone()
+        if t.shape != (n,):
+            raise ValueError(f"{name} must be a number or a tensor of shape ({n},), got {tuple(t.shape)}")
+        return t
+    if isinstance(value, Real) and not isinstance(value, bool):
+        if not math.isfinite(float(value)):
+            raise ValueError(f"{name} must be finite, got {value!r}")
+        return torch.full((n,), float(value), dtype=dtype, device=device)
+    if isinstance(value, list | tuple) and len(value) == n:
+        return torch.tensor([float(v) for v in value], dtype=dtype, device=device)
+    raise ValueError(f"{name} must be a number or a per-sample tensor of shape ({n},), got {value!r}")
+
+
+def per_sample_pair(value, n: int, name: str, device) -> torch.Tensor:
+    """A pair ``(a, b)`` or a ``(n, 2)`` tensor -> a ``(n, 2)`` float32 tensor on ``device``."""
+    if isinstance(value, torch.Tensor):
+        t = value.to(device=device, dtype=torch.float32)
+        if t.shape == (2,):
+            return t.expand(n, 2).clone()
+        if t.shape != (n, 2):
+            raise ValueError(f"{name} must be a pair or a tensor of shape ({n}, 2), got {tuple(t.shape)}")
+        return t
+    if isinstance(value, list | tuple) and len(value) == 2:
+        try:
+            pair = [float(v) for v in value]
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a pair of numbers, got {value!r}") from None
+        return torch.tensor(pair, dtype=torch.float32, device=device).expand(n, 2).clone()
+    raise ValueError(f"{name} must be a pair of numbers or a tensor of shape ({n}, 2), got {value!r}")
+
+
+def check_interpolation(mode: str) -> str:
+    if mode not in INTERPOLATIONS:
+        raise ValueError(f"interpolation must be one of {INTERPOLATIONS}, got {mode!r}")
+    return mode
+
+
+def fill_values(fill, channels: int, name: str = "fill") -> list[float] | None:
+    """A number or a per-channel sequence -> a list of ``channels`` floats (None stays None)."""
+    if fill is None:
+        return None
+    if isinstance(fill, Real) and not isinstance(fill, bool):
+        return [float(fill)] * channels
+    if isinstance(fill, list | tuple) and len(fill) in (1, channels):
+        vals = [float(v) for v in fill]
+        return vals * channels if len(vals) == 1 else vals
+    raise ValueError(f"{name} must be a number or a sequence of 1 or {channels} numbers, got {fill!r}")
+
+
+def symmetric_range(value, name: str, *, center: float = 0.0, low=None, high=None):
+    """A number v -> (center - v, center + v) (v >= 0); a pair -> itself, ordered and bounded."""
+    if isinstance(value, Real) and not isinstance(value, bool):
+        if not math.isfinite(float(value)) or value < 0:
+            raise ValueError(f"{name} must be a non-negative number or a pair (min, max), got {value!r}")
+        pair = (center - float(value), center + float(value))
+    elif isinstance(value, list | tuple) and len(value) == 2:
+        try:
+            pair = (float(value[0]), float(value[1]))
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a pair of numbers, got {value!r}") from None
+        if not (math.isfinite(pair[0]) and math.isfinite(pair[1])) or pair[0] > pair[1]:
+            raise ValueError(f"{name} must be ordered (min, max) with min <= max, got {value!r}")
+    else:
+        raise ValueError(f"{name} must be a number or a pair (min, max), got {value!r}")
+    if low is not None and pair[0] < low or high is not None and pair[1] > high:
+        raise ValueError(f"{name} must lie in [{low}, {high}], got {value!r}")
+    return pair
+
+
+def block_slices(batch: int, sample_bytes: int, device: torch.device,
+                 block_size: int | None = None) -> Iterator[slice]:
+    """Slices of the batch processed together.
+
+    On a GPU the whole batch is one block. On the CPU the batch is cut into blocks of a few
+    megabytes so that the chain of element-wise passes of a pipeline stays in the processor's
+    cache instead of streaming the whole batch through memory once per pass (the parameters
+    are drawn for the whole batch beforehand, so the result does not depend on the blocks).
+    """
+    if block_size is None:
+        if device.type != "cpu":
+            block_size = batch
+        else:
+            block_size = max(1, min(batch, (4 << 20) // max(1, sample_bytes)))
+    for start in range(0, batch, block_size):
+        yield slice(start, min(batch, start + block_size))
+
+
+def slice_params(params: dict, s: slice) -> dict:
+    """Take rows ``s`` of every per-sample tensor of a parameter dict (others pass through)."""
+    return {k: (v[s] if isinstance(v, torch.Tensor) and v.ndim > 0 else v) for k, v in params.items()}

@@ -1,0 +1,165 @@
+"""``Pipeline``: a ``Compose`` that fuses geometry and runs everything per sample, batched.
+
+``Pipeline([RandomResizedCrop(224), RandomHorizontalFlip(), ColorJitter(0.4, 0.4, 0.4, 0.1),
+RandomErasing(0.25)])`` does, for a ``(B, C, H, W)`` batch:
+
+1. draws every transform's per-sample parameters for the whole batch, in order, each in one
+   vectorised step (so results do not depend on how the batch is processed afterwards);
+2. composes each run of consecutive geometric transforms into ONE warp (a matrix per sample,
+   plus an elastic field if there is one) and resamples with ONE ``grid_sample``;
+3. applies the pixel transforms in place on a float work tensor.
+
+On a GPU step 2-3 run on the whole batch at once. On the CPU they run block by block (a few
+MB of images at a time) so that the chain of element-wise passes stays in the processor cache
+instead of streaming the batch through memory once per pass; the output is identical.
+
+Dtype rule: ``dtype=torch.float32`` (default) returns float images in [0, 1] (uint8 input is
+scaled by 1/255; ``Normalize`` may then move the range) and computes in float throughout.
+``dtype=None`` keeps the input dtype; uint8 input then follows torchvision's integer rules
+after every op (rounded warps, truncated blends). Masks (nearest) and XYXY boxes follow the
+geometric transforms. Course sections 2 and 7.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ._common import as_batch, block_slices, get_generator, slice_params, unbatch
+from .geometric import GeometricTransform, _with_targets
+from .warp import grid_sample_image, identity_warp, warp_mask
+
+
+class Pipeline(nn.Module):
+    """Compose transforms with per-sample parameters, fused geometry and an explicit dtype rule.
+
+    Args:
+        transforms: sequence of ``helpers.image`` transforms (geometric, photometric, erasing,
+            policies, ``Normalize``).
+        dtype: output floating dtype (default float32), or None to keep the input dtype.
+        block_size: samples per block on the CPU (default: about 4 MB of images per block).
+        generator: default generator (None, int seed or ``torch.Generator``).
+
+    ``forward(x, mask=None, boxes=None, *, generator=None)`` returns ``x`` or a tuple with the
+    transformed mask / boxes (see :class:`helpers.image.geometric.GeometricTransform`).
+    """
+
+    def __init__(self, transforms, *, dtype=torch.float32, block_size: int | None = None, generator=None):
+        super().__init__()
+        transforms = list(transforms)
+        for i, t in enumerate(transforms):
+            if not (isinstance(t, GeometricTransform) or hasattr(t, "sample_params") and hasattr(t, "apply_")):
+                raise ValueError(f"transforms[{i}] is not a helpers.image transform: {t!r}")
+        if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+            raise ValueError(f"dtype must be a floating torch dtype or None, got {dtype!r}")
+        if block_size is not None and (not isinstance(block_size, int) or block_size < 1):
+            raise ValueError(f"block_size must be a positive int or None, got {block_size!r}")
+        self.transforms = nn.ModuleList(transforms)
+        self.dtype = dtype
+        self.block_size = block_size
+        self.generator = get_generator(generator)
+        self.stages = _group(transforms)
+
+    def sample(self, batch: int, shape, *, generator=None, device="cpu", dtype=torch.float32) -> list:
+        """Per-sample parameters of every stage for ``batch`` images of ``shape`` (C, H, W)."""
+        C, H, W = shape
+        size = (H, W)
+        plans = []
+        for kind, items in self.stages:
+            if kind == "warp":
+                warp = None
+                for t in items:
+                    step = t.sample_warp(batch, size, generator=generator, device=device)
+                    warp = step if warp is None else warp.then(step)
+                    size = step.out_size
+                plans.append(("warp", warp, _interpolation(items), _fill(items)))
+            else:
+                params = items.sample_params(batch, (C, *size), generator=generator, device=device, dtype=dtype)
+                plans.append(("pixel", items, params))
+        return plans
+
+    def forward(self, x, mask=None, boxes=None, *, generator=None):
+        xb, single = as_batch(x)
+        g = get_generator(generator) if generator is not None else self.generator
+        float_mode = self.dtype is not None
+        integer = xb.dtype == torch.uint8 and not float_mode
+        out_dtype = self.dtype if float_mode else xb.dtype
+        param_dtype = torch.uint8 if integer else (self.dtype or xb.dtype)
+        B, C, H, W = xb.shape
+        plans = self.sample(B, (C, H, W), generator=g, device=xb.device, dtype=param_dtype)
+        out = self._run_blocks(xb, plans, float_mode, integer, out_dtype)
+        return self._targets(unbatch(out, single), plans, mask, boxes, single, (H, W), B)
+
+    def _run_blocks(self, xb, plans, float_mode, integer, out_dtype):
+        B, C, H, W = xb.shape
+        sizes = [p[1].out_size for p in plans if p[0] == "warp"] + [(H, W)]
+        sample_bytes = 4 * C * max(h * w for h, w in sizes)
+        work_dtype = out_dtype if float_mode else (torch.float32 if integer else xb.dtype)
+        bound = 255.0 if integer else 1.0
+        out = None
+        for s in block_slices(B, sample_bytes, xb.device, self.block_size):
+            w = xb[s].to(work_dtype, copy=True)
+            pending_scale = float_mode and xb.dtype == torch.uint8  # uint8 -> [0, 1] at first chance
+            for plan in plans:
+                if plan[0] == "warp":
+                    _, warp, interpolation, fill = plan
+                    if pending_scale and fill is not None:
+                        fill = [255.0 * v for v in fill] if isinstance(fill, tuple) else 255.0 * fill
+                    w = grid_sample_image(w, warp.select(s), interpolation, fill)
+                    if integer:
+                        w.round_().clamp_(0.0, 255.0)
+                else:
+                    if pending_scale:
+                        w.mul_(1.0 / 255.0)
+                        pending_scale = False
+                    t, params = plan[1], plan[2]
+                    select = getattr(t, "select_params", None)
+                    block_params = select(params, s) if select else slice_params(params, s)
+                    w = t.apply_(w, block_params, bound, integer)
+            if pending_scale:
+                w.mul_(1.0 / 255.0)
+            if out is None:
+                out = torch.empty((B, *w.shape[1:]), dtype=out_dtype, device=xb.device)
+            out[s] = w
+        return out
+
+    def _targets(self, out, plans, mask, boxes, single, size, batch):
+        if mask is None and boxes is None:
+            return out
+        total = identity_warp(batch, size, out.device)
+        for plan in plans:
+            if plan[0] == "warp":
+                total = total.then(plan[1])
+        return _with_targets(out, total, mask, boxes, single, 0, lambda m, w: warp_mask(m, w))
+
+
+def _group(transforms) -> list:
+    """Runs of consecutive geometric transforms become one ("warp", [...]) stage."""
+    stages = []
+    for t in transforms:
+        if isinstance(t, GeometricTransform):
+            if stages and stages[-1][0] == "warp":
+                stages[-1][1].append(t)
+            else:
+                stages.append(("warp", [t]))
+        else:
+            stages.append(("pixel", t))
+    for kind, items in stages:
+        if kind == "warp":
+            _fill(items)
+    return stages
+
+
+def _interpolation(items) -> str:
+    return "bilinear" if any(t.interpolation == "bilinear" for t in items) else "nearest"
+
+
+def _fill(items):
+    """The fill shared by the fused transforms that can read outside the image."""
+    fills = {t.fill for t in items if t.may_leave_image()}
+    if len(fills) > 1:
+        raise ValueError(f"geometric transforms fused into one warp must share one fill value, got {fills}")
+    return fills.pop() if fills else None
+
+
+__all__ = ["Pipeline"]

@@ -1,0 +1,28 @@
+"""Shared fixtures and the run summary of the course's test suite."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# Tools of the environment (nbgrader's alembic, jupyter) must be found by subprocesses.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+NOTEBOOK_TIMES: dict[str, float] = {}
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if NOTEBOOK_TIMES:
+        terminalreporter.section("notebook execution times (this machine)")
+        for name, secs in sorted(NOTEBOOK_TIMES.items()):
+            terminalreporter.write_line(f"{secs:7.1f} s  {name}")
+        terminalreporter.write_line(f"{sum(NOTEBOOK_TIMES.values()):7.1f} s  total")

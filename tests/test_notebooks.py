@@ -1,0 +1,97 @@
+"""Every course notebook executes top to bottom in a fresh kernel.
+
+* Solution notebooks (``solutions/``): no error and nothing on stderr, in any cell.
+* Student release (``notebooks/``): the unanswered exercises may fail, and only they: an
+  answer cell raises ``NotImplementedError``, a test cell of an exercise fails, and a cell
+  tagged ``exercise-demo`` (it calls a student's function) raises ``NotImplementedError``.
+  Every other cell must run cleanly.
+
+Execution time of each notebook is printed in the run summary.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from conftest import NOTEBOOK_TIMES, ROOT
+
+# The same kernel start-up as nbgrader uses (nbgrader_config.py): warnings on stdout.
+KERNEL_ARGS = [
+    "--HistoryManager.hist_file=:memory:",
+    "--InteractiveShellApp.exec_lines=import helpers.notebook as _course; "
+    "_course.route_warnings_to_stdout(); del _course",
+]
+
+SOLUTIONS = sorted(ROOT.glob("solutions/*/*.ipynb"))
+RELEASE = sorted(ROOT.glob("notebooks/*/*.ipynb"))
+
+
+def _run(path, allow_errors):
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb, timeout=900, kernel_name="python3", allow_errors=allow_errors,
+        extra_arguments=KERNEL_ARGS, resources={"metadata": {"path": str(path.parent)}},
+    )
+    env_before = os.environ.get("AUGCOURSE_STATIC")
+    os.environ["AUGCOURSE_STATIC"] = "1"  # widgets also draw a static figure without a front end
+    t0 = time.perf_counter()
+    try:
+        client.execute()
+    finally:
+        if env_before is None:
+            os.environ.pop("AUGCOURSE_STATIC", None)
+    NOTEBOOK_TIMES[str(path.relative_to(ROOT))] = time.perf_counter() - t0
+    # Keep the executed copy (git-ignored) so its figures and numbers can be looked at.
+    out = ROOT / ".artifacts" / "executed" / path.relative_to(ROOT)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out)
+    return nb
+
+
+def _problems(cell):
+    for out in cell.get("outputs", []):
+        if out.output_type == "error":
+            yield f"{out.ename}: {out.evalue}"
+        elif out.output_type == "stream" and out.name == "stderr":
+            yield f"stderr: {out.text[:300]!r}"
+
+
+def _cell_label(i, cell):
+    first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+    return f"cell {i} ({cell.get('id', '?')}: {first[:60]!r})"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.parent.name)
+def test_solution_notebook_runs_clean(path):
+    nb = _run(path, allow_errors=True)
+    bad = [f"{_cell_label(i, c)}: {p}" for i, c in enumerate(nb.cells) if c.cell_type == "code"
+           for p in _problems(c)]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", RELEASE, ids=lambda p: p.parent.name)
+def test_student_release_fails_only_in_open_exercises(path):
+    nb = _run(path, allow_errors=True)
+    bad = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata.get("nbgrader", {})
+        errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+        stderr = [o for o in cell.get("outputs", []) if o.output_type == "stream" and o.name == "stderr"]
+        if stderr:
+            bad.append(f"{_cell_label(i, cell)}: wrote to stderr {stderr[0].text[:200]!r}")
+        if meta.get("grade") and not meta.get("solution"):
+            continue  # tests of unanswered exercises are expected to fail
+        allowed = meta.get("solution") or "exercise-demo" in cell.metadata.get("tags", [])
+        for e in errors:
+            if not (allowed and e.ename == "NotImplementedError"):
+                bad.append(f"{_cell_label(i, cell)}: {e.ename}: {e.evalue}")
+    assert not bad, "\n".join(bad)
