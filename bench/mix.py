@@ -18,6 +18,7 @@ processes hits all rows alike.
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -103,6 +104,7 @@ def main(argv=None):
     size = 64 if args.quick else 224
     rounds = args.rounds or (3 if args.quick else 7)
 
+    load_before = os.getloadavg()[0] if device.type == "cpu" else None
     g = torch.Generator().manual_seed(0)
     x = torch.rand(batch, 3, size, size, generator=g).to(device)
     y = torch.randint(0, NUM_CLASSES, (batch,), generator=g).to(device)
@@ -136,6 +138,9 @@ def main(argv=None):
              f"rows draw one λ for the whole batch; compare them with the helpers' batch rows. "
              f"Command: python bench/mix.py{' --quick' if args.quick else ''}"
              f"{' --device ' + args.device if device.type != 'cpu' else ''}")
+    if load_before is not None:  # other processes on a shared CPU inflate the times
+        notes += (f" System load average (1 min) {load_before:.1f} before and "
+                  f"{os.getloadavg()[0]:.1f} after the run, on {os.cpu_count()} cores.")
     write_table("mix", device, header, rows, notes, write=not args.no_write)
 
 

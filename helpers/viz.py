@@ -64,3 +64,44 @@ def plot_histories(histories: dict, metric: str = "acc", ax=None):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return ax
+
+
+def static_mode() -> bool:
+    """True when notebooks run without a live front end (``AUGCOURSE_STATIC=1``, set by the
+    test suite and by batch execution): explorers then draw one static figure."""
+    import os
+
+    return os.environ.get("AUGCOURSE_STATIC", "") not in ("", "0")
+
+
+def explore(draw, **controls):
+    """An interactive explorer: ``draw(**values)`` redraws whenever a control moves.
+
+    ``controls`` are ipywidgets (e.g. ``FloatSlider``) keyed by ``draw``'s argument names.
+    In a live notebook the controls and the figure are shown and every change re-runs
+    ``draw`` in the kernel. Without a front end (``static_mode()``), ``draw`` runs once with
+    the controls' initial values, so executed notebooks still contain the figure.
+    Returns the widget box, or None in static mode.
+    """
+    import matplotlib.pyplot as plt
+
+    if not callable(draw):
+        raise ValueError(f"draw must be callable, got {type(draw).__name__}")
+    if not controls:
+        raise ValueError("explore needs at least one control, e.g. alpha=FloatSlider(...)")
+    values = {name: c.value for name, c in controls.items()}
+    if static_mode():
+        draw(**values)
+        plt.show()
+        return None
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    def redraw(**kw):
+        draw(**kw)
+        plt.show()
+
+    out = widgets.interactive_output(redraw, controls)
+    box = widgets.VBox([widgets.HBox(list(controls.values())), out])
+    display(box)
+    return box

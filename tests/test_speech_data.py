@@ -43,6 +43,11 @@ def test_trim_silence_keeps_the_voiced_part_and_a_margin():
 
 
 @pytest.mark.skipif(not HAVE_ESPEAK, reason="espeak-ng not installed")
+def test_espeak_has_every_accent_and_variant_of_the_table():
+    assert speech.missing_espeak_voices() == []
+
+
+@pytest.mark.skipif(not HAVE_ESPEAK, reason="espeak-ng not installed")
 def test_one_synthesised_clip_is_16k_trimmed_and_normalised(tmp_path):
     row = speech.speaker_table()[3]
     name, clip = speech._synthesise((row, 7, str(tmp_path)))

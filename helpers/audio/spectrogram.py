@@ -109,10 +109,11 @@ def sample_masks(lead_shape, size: int, mask_param: int, n_masks: int, p: float 
     return starts.movedim(0, -1), widths.movedim(0, -1)
 
 
-def _axis_mask(starts, widths, size, lead, name, device) -> torch.Tensor:
-    """Boolean ``(*lead, size)``: True inside any ``[start, start + width)``."""
+def _band_bounds(starts, widths, size, lead, name) -> tuple[torch.Tensor, torch.Tensor]:
+    """Checked ``(first, end)`` bins ``(*lead, n)`` of the bands, ends cut at the axis ``size``."""
     if starts is None and widths is None:
-        return torch.zeros(*lead, size, dtype=torch.bool, device=device)
+        empty = torch.zeros(*lead, 0, dtype=torch.long)
+        return empty, empty
     for tensor, what in ((starts, "starts"), (widths, "widths")):
         if not isinstance(tensor, torch.Tensor) or tensor.is_floating_point() or tensor.is_complex():
             raise ValueError(f"{name}_{what} must be an integer tensor (*lead, n), got {tensor!r}")
@@ -121,10 +122,8 @@ def _axis_mask(starts, widths, size, lead, name, device) -> torch.Tensor:
                 f"{name}_{what} must have shape {(*lead, 'n')}, got {tuple(tensor.shape)}")
         if bool((tensor < 0).any()):
             raise ValueError(f"{name}_{what} must be >= 0")
-    starts, widths = starts.to(device), widths.to(device)
-    idx = torch.arange(size, device=device)
-    inside = (idx >= starts[..., None]) & (idx < (starts + widths)[..., None])
-    return inside.any(dim=-2)
+    starts = starts.long()
+    return starts, torch.clamp(starts + widths.long().to(starts.device), max=size)
 
 
 def mask_spectrogram(spec: torch.Tensor, freq_starts=None, freq_widths=None, time_starts=None,
@@ -139,16 +138,24 @@ def mask_spectrogram(spec: torch.Tensor, freq_starts=None, freq_widths=None, tim
     """
     _check_spec(spec)
     lead, (n_freq, n_time) = spec.shape[:-2], spec.shape[-2:]
-    freq = _axis_mask(freq_starts, freq_widths, n_freq, lead, "freq", spec.device)
-    time = _axis_mask(time_starts, time_widths, n_time, lead, "time", spec.device)
-    mask = freq[..., :, None] | time[..., None, :]
     if isinstance(mask_value, torch.Tensor):
         if mask_value.numel() != 1:
             raise ValueError(f"mask_value must be a number or a 0-d tensor, got shape {tuple(mask_value.shape)}")
-        return torch.where(mask, mask_value.to(spec), spec)
-    if isinstance(mask_value, bool) or not isinstance(mask_value, Real):
+        value = mask_value.reshape(()).to(spec)
+    elif isinstance(mask_value, bool) or not isinstance(mask_value, Real):
         raise ValueError(f"mask_value must be a number or a 0-d tensor, got {mask_value!r}")
-    return torch.where(mask, float(mask_value), spec)
+    else:
+        value = float(mask_value)
+    f_first, f_end = _band_bounds(freq_starts, freq_widths, n_freq, lead, "freq")
+    t_first, t_end = _band_bounds(time_starts, time_widths, n_time, lead, "time")
+    # Both axes on one ruler (time bins follow the frequency bins): one comparison finds
+    # every bin inside any band, for every example and channel.
+    first = torch.cat([f_first, t_first.to(f_first.device) + n_freq], -1).to(spec.device)
+    end = torch.cat([f_end, t_end.to(f_end.device) + n_freq], -1).to(spec.device)
+    ruler = torch.arange(n_freq + n_time, device=spec.device)
+    inside = ((ruler >= first[..., None]) & (ruler < end[..., None])).any(dim=-2)
+    mask = inside[..., :n_freq, None] | inside[..., None, n_freq:]
+    return torch.where(mask, value, spec)
 
 
 def _resolve_mask_value(spec, mask_value):

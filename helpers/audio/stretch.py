@@ -103,12 +103,11 @@ def _overlap_add_istft(spec, n_frames, lengths, n_fft, hop, window):
     frames = torch.fft.irfft(spec, n=n_fft, dim=1) * window[None, :, None]
     valid = (torch.arange(m, device=device) < n_frames.to(device)[:, None]).to(dtype)
     total = n_fft + hop * (m - 1)
-
-    def fold(x):
-        return F.fold(x, output_size=(1, total), kernel_size=(1, n_fft), stride=(1, hop))[:, 0, 0]
-
-    signal = fold(frames)
-    envelope = fold((window**2)[None, :, None] * valid[:, None, :])
+    signal = F.fold(frames, output_size=(1, total), kernel_size=(1, n_fft),
+                    stride=(1, hop))[:, 0, 0]
+    # sum of squared windows over each row's own frames: a strided transposed convolution
+    envelope = F.conv_transpose1d(valid[:, None, :], (window**2).reshape(1, 1, -1),
+                                  stride=hop)[:, 0]
     out_len = int(lengths.max())
     start = n_fft // 2
     signal, envelope = signal[:, start:start + out_len], envelope[:, start:start + out_len]

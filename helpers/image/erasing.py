@@ -30,15 +30,20 @@ from ._common import (
 )
 
 
-def box_mask(top, left, height, width, size) -> torch.Tensor:
-    """Boolean ``(B, 1, H, W)`` mask of the boxes (empty boxes give all-False rows)."""
+def box_indicators(top, left, height, width, size, dtype=torch.float32):
+    """Per-sample row and column indicators ``(B, H)``, ``(B, W)`` of the boxes (1 inside)."""
     H, W = size
-    dev = top.device
-    rows = torch.arange(H, device=dev)
-    cols = torch.arange(W, device=dev)
+    rows = torch.arange(H, device=top.device)
+    cols = torch.arange(W, device=top.device)
     in_rows = (rows >= top[:, None]) & (rows < (top + height)[:, None])
     in_cols = (cols >= left[:, None]) & (cols < (left + width)[:, None])
-    return (in_rows[:, None, :, None] & in_cols[:, None, None, :])
+    return in_rows.to(dtype), in_cols.to(dtype)
+
+
+def box_mask(top, left, height, width, size) -> torch.Tensor:
+    """Boolean ``(B, 1, H, W)`` mask of the boxes (empty boxes give all-False rows)."""
+    in_rows, in_cols = box_indicators(top, left, height, width, size, torch.bool)
+    return in_rows[:, None, :, None] & in_cols[:, None, None, :]
 
 
 def _value_kind(value, channels: int):
@@ -64,18 +69,20 @@ def erase_(w: torch.Tensor, params: dict) -> torch.Tensor:
     ``C * height * width`` values of each box in (channel, row, column) order.
     """
     top, left, h, wd = (params[k].to(w.device) for k in ("top", "left", "height", "width"))
-    chosen = (h > 0).nonzero()[:, 0]
-    if chosen.numel() == 0:
+    if not bool((h > 0).any()):
         return w
-    whole = chosen.numel() == w.shape[0]
-    sub = w if whole else w.index_select(0, chosen)
-    mask = box_mask(top[chosen], left[chosen], h[chosen], wd[chosen], w.shape[-2:])
     if params.get("noise") is not None:
-        sub.masked_scatter_(mask.expand_as(sub), params["noise"].to(sub.dtype))
-    else:
-        for c, v in enumerate(params["value"]):
-            sub[:, c].masked_fill_(mask[:, 0], v)
-    return w if whole else w.index_copy_(0, chosen, sub)
+        mask = box_mask(top, left, h, wd, w.shape[-2:])
+        return w.masked_scatter_(mask.expand_as(w), params["noise"].to(w.dtype))
+    # A float box indicator: multiply by (1 - box), add value * box. Arithmetic on the whole
+    # batch is cheaper than selecting the erased samples or filling through a boolean mask.
+    in_rows, in_cols = box_indicators(top, left, h, wd, w.shape[-2:], w.dtype)
+    box = in_rows[:, None, :, None] * in_cols[:, None, None, :]
+    w.mul_(1.0 - box)
+    values = torch.tensor(params["value"], dtype=w.dtype, device=w.device)
+    if bool((values != 0).any()):
+        w.addcmul_(box, values.view(1, -1, 1, 1))
+    return w
 
 
 def erase(x, top, left, height, width, value=0.0, *, generator=None):

@@ -84,7 +84,7 @@ def _factor(value, xb: torch.Tensor, name: str, *, low=0.0) -> torch.Tensor:
 
 def _finish(w: torch.Tensor, bound: float, integer: bool) -> torch.Tensor:
     w.clamp_(0.0, bound)
-    return w.trunc_() if integer else w
+    return w.floor_() if integer else w  # truncation (values are >= 0; floor_ is much faster)
 
 
 def gray_of(w: torch.Tensor, integer: bool = False) -> torch.Tensor:
@@ -110,7 +110,7 @@ def brightness_(w, factor, bound, integer):
 def contrast_(w, factor, bound, integer):
     f = _col(factor, w)
     mean = gray_of(w, integer).mean(dim=(-3, -2, -1), keepdim=True)
-    torch.addcmul(mean * _one_minus(factor, w), w, f, out=w)
+    w.mul_(f).add_(mean * _one_minus(factor, w))
     return _finish(w, bound, integer)
 
 
@@ -123,32 +123,47 @@ def saturation_(w, factor, bound, integer):
     return _finish(w, bound, integer)
 
 
+_HUE_CENTRES = {}
+
+
 def hue_(w, factor, bound, integer):
     """Rotate the hue by ``factor`` turns (torchvision's HSV hue shift, computed directly).
 
-    With V = max, C = max - min and the shifted hue H' (in sixths of a turn), each channel is
-    ``V - C * clamp(min(k, 4 - k), 0, 1)`` with ``k = (n + H') mod 6`` and n = 5, 3, 1 for
-    R, G, B: the HSV -> RGB formula without building the HSV image.
+    With V = max, C = max - min and the shifted hue H' in sixths of a turn, channel c is
+    ``V - C * clamp(d_c - 1, 0, 1)`` where d_c is the circular distance from H' to the channel's
+    own hue (R 0, G 2, B 4): the HSV -> RGB formula without building the HSV image. Only
+    arithmetic ops are used (comparisons, selects and modulo are many times slower on CPUs),
+    and the three channels are computed in one go.
     """
     if w.shape[1] == 1:
         return w
     img = w.mul(1.0 / 255.0) if integer else w
-    r, g, b = img[:, 0], img[:, 1], img[:, 2]
-    maxc = torch.maximum(torch.maximum(r, g), b)
-    minc = torch.minimum(torch.minimum(r, g), b)
-    chroma = maxc - minc
-    safe = torch.where(chroma == 0, torch.ones_like(chroma), chroma)
-    h = torch.where(maxc == r, (g - b).div_(safe),
-                    torch.where(maxc == g, (b - r).div_(safe).add_(2.0), (r - g).div_(safe).add_(4.0)))
-    shift = factor.to(device=w.device, dtype=w.dtype).view(-1, 1, 1) * 6.0
-    h.add_(shift).remainder_(6.0)  # shifted hue in sixths, in [0, 6)
-    out = w if not integer else torch.empty_like(w)
-    for c, n in enumerate((5.0, 3.0, 1.0)):
-        k = torch.add(h, n).remainder_(6.0)
-        k = torch.minimum(k, 4.0 - k).clamp_(0.0, 1.0)
-        torch.sub(maxc, k.mul_(chroma), out=out[:, c])
+    r, g, b = img[:, 0:1], img[:, 1:2], img[:, 2:3]
+    maxc = img.amax(dim=1, keepdim=True)
+    chroma = torch.sub(maxc, img.amin(dim=1, keepdim=True))
+    # 0/1 indicators of the channel holding the max, with torchvision's priority R, G, B
+    is_r = torch.sub(r, maxc).sign_().add_(1.0)
+    not_r = 1.0 - is_r
+    is_g = torch.sub(g, maxc).sign_().add_(1.0).mul_(not_r)
+    is_b = not_r.sub_(is_g)
+    # hue * C: R max -> g - b; G max -> b - r + 2C; B max -> r - g + 4C
+    h = torch.sub(g, b).mul_(is_r)
+    h.addcmul_(torch.sub(b, r).add_(chroma, alpha=2.0), is_g)
+    h.addcmul_(torch.sub(r, g).add_(chroma, alpha=4.0), is_b)
+    h.div_(chroma.clamp_min(1e-30))  # C = 0 gives h = 0, as torchvision
+    h.add_(factor.to(device=w.device, dtype=w.dtype).view(-1, 1, 1, 1), alpha=6.0)
+    h.sub_(torch.floor(h.mul(1.0 / 6.0)).mul_(6.0))  # wrap to [0, 6)
+    key = (w.device, w.dtype)
+    if key not in _HUE_CENTRES:
+        _HUE_CENTRES[key] = torch.tensor([0.0, 2.0, 4.0], device=w.device, dtype=w.dtype).view(1, 3, 1, 1)
+    d = torch.sub(h, _HUE_CENTRES[key]).abs_()  # in [0, 6)
+    # circular distance 3 - |3 - d|, then clamp(distance - 1, 0, 1) = clamp(2 - |3 - d|, 0, 1)
+    d.sub_(3.0).abs_()
+    d.sub_(2.0).neg_().clamp_(0.0, 1.0).mul_(chroma)
+    out = w if not integer else d
+    torch.sub(maxc, d, out=out)
     if integer:
-        out.clamp_(0.0, 1.0).mul_(255.0 + 1.0 - 1e-3).trunc_()
+        out.clamp_(0.0, 1.0).mul_(255.0 + 1.0 - 1e-3).floor_()
     return out
 
 
@@ -271,8 +286,7 @@ def color_jitter_(w, params, bound, integer):
             if factors[1] is not None:
                 mean = gray.mean(dim=(-3, -2, -1))
                 m = torch.where(op == 1, mean * (1.0 - factors[1].double()).to(a), m)
-            torch.addcmul(_col(m, w), w, _col(a, w), out=w)
-            w.addcmul_(gray, _col(b, w))
+            w.mul_(_col(a, w)).addcmul_(gray, _col(b, w)).add_(_col(m, w))
             _finish(w, bound, integer)
         elif factors[0] is not None and bool((op == 0).any()):
             brightness_(w, a, bound, integer)

@@ -82,26 +82,30 @@ def _search(q: torch.Tensor, r: torch.Tensor, k: int, max_chunk_bytes: int) -> t
     keep = min(n_blocks, k + SPARE_BLOCKS)
     blocked = n_blocks >= 4 * keep
     width = n_blocks * BLOCK if blocked else n_ref
-    if width > n_ref:  # pad with rows at infinite distance so the blocks are full
-        r = torch.cat([r, r.new_zeros(width - n_ref, d)])
-    r_sq = (r * r).sum(1)
-    r_sq[n_ref:] = float("inf")
-    r_t = r.T.contiguous()
+    # One matrix product gives |r|^2 - 2 q.r: append a column of ones to q and |r|^2 to -2r.
+    # Padding rows (to fill the last block) get a huge |r|^2 so they are never chosen.
+    r_aug = torch.zeros(width, d + 1, dtype=r.dtype, device=r.device)
+    r_aug[:n_ref, :d] = -2.0 * r
+    r_aug[:n_ref, d] = (r * r).sum(1)
+    r_aug[n_ref:, d] = torch.finfo(r.dtype).max / 4
+    r_aug_t = r_aug.T.contiguous()
     rows = max(1, min(q.shape[0], max_chunk_bytes // (width * r.element_size())))
     out = torch.empty(q.shape[0], k, dtype=torch.long, device=q.device)
     dist = torch.empty(rows, width, dtype=r.dtype, device=q.device)
-    offsets = torch.arange(BLOCK, device=q.device)
+    q_aug = torch.ones(rows, d + 1, dtype=r.dtype, device=q.device)
+    # Column c belongs to block c % n_blocks: a block's members are n_blocks apart, so the
+    # per-block minimum is an elementwise minimum over BLOCK contiguous rows of length n_blocks.
+    member = torch.arange(BLOCK, device=q.device) * n_blocks
     for start in range(0, q.shape[0], rows):
-        chunk = q[start:start + rows]
-        m = chunk.shape[0]
-        d_chunk = torch.addmm(r_sq, chunk, r_t, alpha=-2.0, out=dist[:m])
+        m = min(rows, q.shape[0] - start)
+        q_aug[:m, :d] = q[start:start + m]
+        d_chunk = torch.mm(q_aug[:m], r_aug_t, out=dist[:m])
         if not blocked:
             out[start:start + m] = d_chunk.topk(k, dim=1, largest=False).indices
             continue
-        per_block = d_chunk.view(m, n_blocks, BLOCK)
-        best = per_block.amin(dim=2).topk(keep, dim=1, largest=False, sorted=False).indices
-        cand = per_block.gather(1, best.unsqueeze(2).expand(m, keep, BLOCK)).view(m, -1)
-        pos = cand.topk(k, dim=1, largest=False).indices
-        ids = (best.unsqueeze(2) * BLOCK + offsets).view(m, -1)
-        out[start:start + m] = ids.gather(1, pos)
+        block_min = d_chunk.view(m, BLOCK, n_blocks).amin(dim=1)
+        best = block_min.topk(keep, dim=1, largest=False, sorted=False).indices
+        cols = (best.unsqueeze(2) + member).view(m, keep * BLOCK)
+        pos = d_chunk.gather(1, cols).topk(k, dim=1, largest=False).indices
+        out[start:start + m] = cols.gather(1, pos)
     return out
