@@ -137,7 +137,8 @@ def main(argv=None):
              f"speed-ups use the median). The torchvision "
              f"rows draw one λ for the whole batch; compare them with the helpers' batch rows. "
              f"Command: python bench/mix.py{' --quick' if args.quick else ''}"
-             f"{' --device ' + args.device if device.type != 'cpu' else ''}")
+             f"{' --threads ' + str(args.threads) if args.threads else ''}"
+             f"{' --device ' + args.device if device.type != 'cpu' else ''}.")
     if load_before is not None:  # other processes on a shared CPU inflate the times
         notes += (f" System load average (1 min) {load_before:.1f} before and "
                   f"{os.getloadavg()[0]:.1f} after the run, on {os.cpu_count()} cores.")

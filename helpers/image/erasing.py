@@ -175,6 +175,7 @@ class RandomErasing(nn.Module):
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", dtype=torch.float32) -> dict:
         """Boxes for ``batch`` images of ``shape`` (C, H, W); noise (if any) of ``dtype``'s kind."""
+        generator = get_generator(generator)
         params = sample_erasing_params(batch, shape, self.p, self.scale, self.ratio,
                                        generator=generator, device=device)
         return self._with_value(params, shape, generator, device, dtype)
@@ -189,12 +190,22 @@ class RandomErasing(nn.Module):
     def apply_(self, w, params, bound, integer):
         return erase_(w, params)
 
-    def select_params(self, params: dict, s: slice) -> dict:
-        """The parameters of samples ``s`` (the flat noise is cut at the boxes' offsets)."""
+    def select_params(self, params: dict, s) -> dict:
+        """The parameters of samples ``s`` (a slice or int64 indices); noise is cut per box."""
         out = {k: (v[s] if isinstance(v, torch.Tensor) and k != "noise" else v) for k, v in params.items()}
         if params.get("noise") is not None:
-            ends = torch.cat((params["height"].new_zeros(1), params["noise_sizes"].cumsum(0)))
-            out["noise"] = params["noise"][int(ends[s.start]):int(ends[s.stop])]
+            sizes = params["noise_sizes"].to(params["noise"].device)
+            starts = sizes.cumsum(0) - sizes
+            if isinstance(s, slice):
+                chosen = starts[s]
+                lo = int(chosen[0]) if chosen.numel() else 0
+                out["noise"] = params["noise"][lo:lo + int(sizes[s].sum())]
+            else:
+                idx = s.to(sizes.device)
+                take = sizes[idx]
+                begin = starts[idx] - (take.cumsum(0) - take)
+                flat = torch.repeat_interleave(begin, take) + torch.arange(int(take.sum()), device=take.device)
+                out["noise"] = params["noise"][flat]
         return out
 
     def forward(self, x, mask=None, boxes=None, *, generator=None):
@@ -219,6 +230,7 @@ class Cutout(RandomErasing):
         self.size = check_int(size, "size", minimum=1)
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", dtype=torch.float32) -> dict:
+        generator = get_generator(generator)
         _, H, W = shape
         g = get_generator(generator)
         chosen = uniform(batch, 0.0, 1.0, g, "cpu") < self.p

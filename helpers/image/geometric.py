@@ -8,8 +8,9 @@ tensor) and agree with ``torchvision.transforms.v2.functional`` image by image:
   outputs agree to float rounding (bilinear: < 1e-4 on [0, 1] images; nearest: the same pixel
   except where a sample point sits on a rounding tie; uint8: within 1 after rounding).
 * ``resized_crop``: samples the crop region of the full image with ``grid_sample``; it equals
-  torchvision's ``resized_crop(..., antialias=False)`` except on the outermost output row/column
-  when the crop is enlarged (torchvision clamps to the crop, this reads the true neighbour).
+  torchvision's ``resized_crop(..., antialias=False)`` except, when the crop is enlarged, on the
+  border pixels whose sample point falls within half an input pixel of the crop edge
+  (torchvision repeats the crop's edge there, this reads the true neighbour outside the crop).
   torchvision's default ``antialias=True`` additionally low-pass filters when the crop is
   shrunk; a single-pass warp does not, so shrunk crops are sharper (slightly aliased).
 
@@ -404,6 +405,7 @@ class GeometricTransform(nn.Module):
         self.generator = get_generator(generator)
 
     def sample_warp(self, batch: int, size, *, generator=None, device="cpu") -> Warp:
+        generator = get_generator(generator)
         raise NotImplementedError
 
     def may_leave_image(self) -> bool:
@@ -467,6 +469,7 @@ class _RandomFlip(GeometricTransform):
         self.p = check_probability(p, "p")
 
     def sample_warp(self, batch, size, *, generator=None, device="cpu") -> Warp:
+        generator = get_generator(generator)
         flags = bernoulli(batch, self.p, generator, device)
         length = size[1] if self.axis == 0 else size[0]
         return Warp(flip_matrix(flags, length, self.axis), tuple(size), tuple(size))
@@ -526,10 +529,12 @@ class RandomAffine(GeometricTransform):
         return True
 
     def sample_params(self, batch, size, *, generator=None, device="cpu") -> dict:
+        generator = get_generator(generator)
         return sample_affine_params(batch, size, self.degrees, self.translate, self.scale, self.shear,
                                     generator=generator, device=device)
 
     def sample_warp(self, batch, size, *, generator=None, device="cpu") -> Warp:
+        generator = get_generator(generator)
         p = self.sample_params(batch, size, generator=generator, device=device)
         center = _center(self.center, batch, size, device)
         m = affine_inverse_matrix(p["angle"], p["translate"], p["scale"], p["shear"], center)
@@ -562,6 +567,7 @@ class RandomRotation(RandomAffine):
         super().__init__(degrees, interpolation=interpolation, fill=fill, center=center, generator=generator)
 
     def sample_params(self, batch, size, *, generator=None, device="cpu") -> dict:
+        generator = get_generator(generator)
         p = super().sample_params(batch, size, generator=generator, device=device)
         p["angle"] = -p["angle"]  # torchvision's rotate turns the other way from affine
         return p
@@ -587,6 +593,7 @@ class RandomResizedCrop(GeometricTransform):
         self.interpolation = check_interpolation(interpolation)
 
     def sample_warp(self, batch, size, *, generator=None, device="cpu") -> Warp:
+        generator = get_generator(generator)
         p = sample_resized_crop_params(batch, size, self.scale, self.ratio, generator=generator, device=device)
         m = crop_matrix(p["top"], p["left"], p["height"], p["width"], self.size)
         return Warp(m, tuple(size), self.size)
@@ -613,6 +620,7 @@ class RandomCrop(GeometricTransform):
         return any(self.padding) or self.pad_if_needed
 
     def sample_params(self, batch, size, *, generator=None, device="cpu") -> dict:
+        generator = get_generator(generator)
         H, W = size
         left, top, right, bottom = self.padding
         ch, cw = self.size
@@ -629,6 +637,7 @@ class RandomCrop(GeometricTransform):
         return dict(top=ty.to(device), left=tx.to(device))
 
     def sample_warp(self, batch, size, *, generator=None, device="cpu") -> Warp:
+        generator = get_generator(generator)
         p = self.sample_params(batch, size, generator=generator, device=device)
         ch, cw = self.size
         full = torch.ones(batch, dtype=torch.float64, device=device)
@@ -670,6 +679,7 @@ class ElasticTransform(GeometricTransform):
         return True
 
     def sample_warp(self, batch, size, *, generator=None, device="cpu") -> Warp:
+        generator = get_generator(generator)
         disp = sample_elastic_displacement(batch, size, self.alpha, self.sigma, generator=generator,
                                            device=device)
         offset = _normalised_to_pixels(disp, size)

@@ -256,47 +256,39 @@ def permute_channels_(w, perm, bound, integer):
     return w.copy_(torch.gather(w, 1, idx))
 
 
-def color_jitter_(w, params, bound, integer):
-    """ColorJitter with a per-sample op order: brightness/contrast/saturation fused, hue grouped.
+_JITTER_OPS = (brightness_, contrast_, saturation_, hue_)
+_JITTER_NAMES = ("brightness", "contrast", "saturation", "hue")
 
-    At each of the 4 steps every sample applies the op its order names. Brightness, contrast and
-    saturation are all ``a * x + b * gray + m`` (then clamp), so one fused pass serves them;
-    hue runs on the subset of samples whose step is hue.
+
+def order_code(order: torch.Tensor) -> torch.Tensor:
+    """An int64 code per row of a ``(B, 4)`` op order (equal codes = equal orders)."""
+    return (order.long() * torch.tensor([64, 16, 4, 1], device=order.device)).sum(1)
+
+
+def color_jitter_(w, params, bound, integer):
+    """ColorJitter with a per-sample op order, vectorised by grouping samples of equal order.
+
+    Samples that share an order run the four ops together on their sub-batch; a batch whose
+    samples all share one order (what :class:`helpers.image.Pipeline` arranges for its blocks)
+    runs without any gather.
     """
     order = params["order"].to(w.device)
-    factors = [params.get(k) for k in ("brightness", "contrast", "saturation", "hue")]
-    rgb = w.shape[1] == 3
-    for step in range(4):
-        op = order[:, step]
-        a = torch.ones(w.shape[0], device=w.device, dtype=w.dtype)
-        b = torch.zeros_like(a)
-        use_gray = False
-        if factors[0] is not None:
-            a = torch.where(op == 0, factors[0].to(a), a)
-        if factors[1] is not None and bool((op == 1).any()):
-            a = torch.where(op == 1, factors[1].to(a), a)
-            use_gray = True
-        if factors[2] is not None and rgb and bool((op == 2).any()):
-            a = torch.where(op == 2, factors[2].to(a), a)
-            b = torch.where(op == 2, (1.0 - factors[2].double()).to(a), b)
-            use_gray = True
-        if use_gray:
-            gray = gray_of(w, integer)
-            m = torch.zeros_like(a)
-            if factors[1] is not None:
-                mean = gray.mean(dim=(-3, -2, -1))
-                m = torch.where(op == 1, mean * (1.0 - factors[1].double()).to(a), m)
-            w.mul_(_col(a, w)).addcmul_(gray, _col(b, w)).add_(_col(m, w))
-            _finish(w, bound, integer)
-        elif factors[0] is not None and bool((op == 0).any()):
-            brightness_(w, a, bound, integer)
-        if factors[3] is not None and rgb:
-            idx = (op == 3).nonzero()[:, 0]
-            if idx.numel() == w.shape[0]:
-                w = hue_(w, factors[3], bound, integer)
-            elif idx.numel():
-                sub = hue_(w.index_select(0, idx), factors[3][idx.to(factors[3].device)], bound, integer)
-                w.index_copy_(0, idx, sub)
+    codes = order_code(order)
+    if bool((codes == codes[0]).all()):
+        return _jitter_in_order(w, params, order[0].tolist(), bound, integer)
+    for code in torch.unique(codes).tolist():
+        idx = (codes == code).nonzero()[:, 0]
+        sub = {k: (v[idx.to(v.device)] if isinstance(v, torch.Tensor) else v) for k, v in params.items()}
+        w.index_copy_(0, idx, _jitter_in_order(w.index_select(0, idx), sub, order[idx[0]].tolist(),
+                                                bound, integer))
+    return w
+
+
+def _jitter_in_order(w, params, order, bound, integer):
+    for op in order:
+        factor = params.get(_JITTER_NAMES[op])
+        if factor is not None:
+            w = _JITTER_OPS[op](w, factor, bound, integer)
     return w
 
 
@@ -474,6 +466,7 @@ class PixelTransform(nn.Module):
         self.generator = get_generator(generator)
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", **_) -> dict:
+        generator = get_generator(generator)
         return {}
 
     def apply_(self, w, params, bound, integer):
@@ -496,7 +489,12 @@ class _RandomApply(PixelTransform):
         self.p = check_probability(p, "p")
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", **_) -> dict:
+        generator = get_generator(generator)
         return dict(apply=bernoulli(batch, self.p, generator, device))
+
+    def block_key(self, params) -> torch.Tensor:
+        """Samples with equal keys share their code path (applied or not)."""
+        return params["apply"].long()
 
     def apply_(self, w, params, bound, integer):
         idx = params["apply"].to(w.device).nonzero()[:, 0]
@@ -552,12 +550,17 @@ class ColorJitter(_RandomApply):
         self.hue = _jitter_range(hue, "hue", center=0.0, bound=(-0.5, 0.5))
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", **_) -> dict:
+        generator = get_generator(generator)
         params = super().sample_params(batch, shape, generator=generator, device=device)
         params["order"] = rand(batch, generator, "cpu", 4).argsort(dim=1).to(device)
         for name in ("brightness", "contrast", "saturation", "hue"):
             rng = getattr(self, name)
             params[name] = None if rng is None else uniform(batch, rng[0], rng[1], generator, device)
         return params
+
+    def block_key(self, params) -> torch.Tensor:
+        """Samples with equal keys are jittered in the same op order (or not at all)."""
+        return torch.where(params["apply"], order_code(params["order"]), 256)
 
     def op_(self, w, params, bound, integer):
         return color_jitter_(w, params, bound, integer)
@@ -590,6 +593,7 @@ class GaussianBlur(_RandomApply):
             raise ValueError(f"sigma must be > 0, got {sigma!r}")
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", **_) -> dict:
+        generator = get_generator(generator)
         _kernel_size(self.kernel_size, shape[-2:])
         params = super().sample_params(batch, shape, generator=generator, device=device)
         s = uniform(batch, self.sigma[0], self.sigma[1], generator, device)
@@ -607,6 +611,7 @@ class RandomChannelShuffle(_RandomApply):
         super().__init__(p, generator)
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", **_) -> dict:
+        generator = get_generator(generator)
         params = super().sample_params(batch, shape, generator=generator, device=device)
         params["perm"] = rand(batch, generator, "cpu", shape[0]).argsort(1).to(device)
         return params

@@ -97,8 +97,9 @@ class Pipeline(nn.Module):
         work_dtype = out_dtype if float_mode else (torch.float32 if integer else xb.dtype)
         bound = 255.0 if integer else 1.0
         out = None
-        for s in block_slices(B, sample_bytes, xb.device, self.block_size):
-            w = xb[s].to(work_dtype, copy=True)
+        for s in self._blocks(plans, B, sample_bytes, xb.device):
+            rows = xb[s] if isinstance(s, slice) else xb.index_select(0, s)
+            w = rows.to(work_dtype, copy=True)
             pending_scale = float_mode and xb.dtype == torch.uint8  # uint8 -> [0, 1] at first chance
             for plan in plans:
                 if plan[0] == "warp":
@@ -120,8 +121,34 @@ class Pipeline(nn.Module):
                 w.mul_(1.0 / 255.0)
             if out is None:
                 out = torch.empty((B, *w.shape[1:]), dtype=out_dtype, device=xb.device)
-            out[s] = w
+            if isinstance(s, slice):
+                out[s] = w
+            else:
+                out.index_copy_(0, s, w.to(out_dtype))
         return out
+
+    def _blocks(self, plans, batch, sample_bytes, device):
+        """Slices (or index tensors) of the samples processed together.
+
+        On the CPU, samples are first ordered by the pixel transforms' ``block_key`` (e.g. the
+        ColorJitter op order) and blocks never mix keys, so every op of a block runs on the
+        whole block instead of on gathered sub-batches. Results do not depend on the blocks.
+        """
+        keys = [p[1].block_key(p[2]) for p in plans if p[0] == "pixel" and hasattr(p[1], "block_key")]
+        if device.type != "cpu" or not keys:
+            yield from block_slices(batch, sample_bytes, device, self.block_size)
+            return
+        combined = torch.zeros(batch, dtype=torch.int64)
+        for k in keys:
+            k = k.to("cpu", torch.int64)
+            combined = combined * (int(k.max()) + 1) + k
+        perm = torch.argsort(combined, stable=True)
+        counts = torch.unique_consecutive(combined[perm], return_counts=True)[1].tolist()
+        start = 0
+        for count in counts:
+            for s in block_slices(count, sample_bytes, device, self.block_size):
+                yield perm[start + s.start:start + s.stop].to(device)
+            start += count
 
     def _targets(self, out, plans, mask, boxes, single, size, batch):
         if mask is None and boxes is None:

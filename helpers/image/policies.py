@@ -300,6 +300,7 @@ class RandAugment(_Policy):
             raise ValueError(f"magnitude must be < num_magnitude_bins={num_magnitude_bins}, got {magnitude}")
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", **_) -> dict:
+        generator = get_generator(generator)
         names, table, signed = _space_tables(RAND_AUGMENT_SPACE, shape[-2:], self.num_magnitude_bins)
         ops, mags = [], []
         for _ in range(self.num_ops):
@@ -327,6 +328,7 @@ class TrivialAugmentWide(_Policy):
         self.num_magnitude_bins = check_int(num_magnitude_bins, "num_magnitude_bins", minimum=2)
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", **_) -> dict:
+        generator = get_generator(generator)
         names, table, signed = _space_tables(TRIVIAL_AUGMENT_SPACE, shape[-2:], self.num_magnitude_bins)
         op = (rand(batch, generator, "cpu") * len(names)).long().clamp_(max=len(names) - 1)
         level = (rand(batch, generator, "cpu") * self.num_magnitude_bins).long().clamp_(
@@ -353,6 +355,7 @@ class AutoAugment(_Policy):
         self.policy = key
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", **_) -> dict:
+        generator = get_generator(generator)
         names, table, signed = _space_tables(AUTO_AUGMENT_SPACE, shape[-2:], 10)
         policy = POLICIES[self.policy]
         op_of = torch.tensor([[names.index(step[0]) for step in sub] for sub in policy])
@@ -394,6 +397,7 @@ class AugMix(_Policy):
         self.all_ops = bool(all_ops)
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", **_) -> dict:
+        generator = get_generator(generator)
         space = AUGMIX_SPACE if self.all_ops else AUGMIX_PARTIAL_SPACE
         names, table, signed = _space_tables(space, shape[-2:], self.PARAMETER_MAX)
         g = generator

@@ -66,11 +66,17 @@ def kneighbors(queries: torch.Tensor, reference: torch.Tensor, n_neighbors: int,
         raise ValueError(
             f"n_neighbors must be <= the number of reference rows ({reference.shape[0]}), got {k}"
         )
+    return _kneighbors(queries, reference, k, max_chunk_bytes)
+
+
+def _kneighbors(queries: torch.Tensor, reference: torch.Tensor, k: int,
+                max_chunk_bytes: int | None = None) -> torch.Tensor:
+    """:func:`kneighbors` without the argument checks (for callers that already checked)."""
     dtype = _compute_dtype(torch.promote_types(queries.dtype, reference.dtype))
     centre = reference.to(dtype).mean(0)
     # Centring keeps |r|^2 - 2 q.r well conditioned when the data sit far from the origin.
-    q = queries.to(dtype) - centre
     r = reference.to(dtype) - centre
+    q = r if queries is reference else queries.to(dtype) - centre
     if max_chunk_bytes is None:
         max_chunk_bytes = DEFAULT_CHUNK_BYTES["cuda" if q.is_cuda else "cpu"]
     return _search(q, r, k, int(max_chunk_bytes))
@@ -92,14 +98,14 @@ def _search(q: torch.Tensor, r: torch.Tensor, k: int, max_chunk_bytes: int) -> t
     rows = max(1, min(q.shape[0], max_chunk_bytes // (width * r.element_size())))
     out = torch.empty(q.shape[0], k, dtype=torch.long, device=q.device)
     dist = torch.empty(rows, width, dtype=r.dtype, device=q.device)
-    q_aug = torch.ones(rows, d + 1, dtype=r.dtype, device=q.device)
+    q_aug = torch.ones(q.shape[0], d + 1, dtype=r.dtype, device=q.device)
+    q_aug[:, :d] = q
     # Column c belongs to block c % n_blocks: a block's members are n_blocks apart, so the
     # per-block minimum is an elementwise minimum over BLOCK contiguous rows of length n_blocks.
     member = torch.arange(BLOCK, device=q.device) * n_blocks
     for start in range(0, q.shape[0], rows):
         m = min(rows, q.shape[0] - start)
-        q_aug[:m, :d] = q[start:start + m]
-        d_chunk = torch.mm(q_aug[:m], r_aug_t, out=dist[:m])
+        d_chunk = torch.mm(q_aug[start:start + m], r_aug_t, out=dist[:m])
         if not blocked:
             out[start:start + m] = d_chunk.topk(k, dim=1, largest=False).indices
             continue
@@ -107,5 +113,5 @@ def _search(q: torch.Tensor, r: torch.Tensor, k: int, max_chunk_bytes: int) -> t
         best = block_min.topk(keep, dim=1, largest=False, sorted=False).indices
         cols = (best.unsqueeze(2) + member).view(m, keep * BLOCK)
         pos = d_chunk.gather(1, cols).topk(k, dim=1, largest=False).indices
-        out[start:start + m] = cols.gather(1, pos)
+        torch.gather(cols, 1, pos, out=out[start:start + m])
     return out

@@ -28,7 +28,7 @@ import torch
 
 from .._validate import check_int, make_generator
 from ._checks import check_features, check_labels, check_n_neighbors
-from .neighbors import kneighbors
+from .neighbors import _kneighbors
 from .strategy import check_sampling_strategy
 
 BORDERLINE_KINDS = ("borderline-1", "borderline-2")
@@ -74,7 +74,7 @@ def _randint(high: int, n: int, g, device) -> torch.Tensor:
 
 def _neighbors_within(X_class: torch.Tensor, queries: torch.Tensor, k: int) -> torch.Tensor:
     """k same-class neighbours of each query (a member of ``X_class``), the query dropped."""
-    return kneighbors(queries, X_class, k + 1)[:, 1:]
+    return _kneighbors(queries, X_class, k + 1)[:, 1:]
 
 
 def _check_class_size(n_class: int, k: int, name: str, label) -> None:
@@ -193,7 +193,7 @@ def borderline_danger_mask(X: torch.Tensor, y: torch.Tensor, target, m_neighbors
 def _danger(X, y, X_class, label, m):
     if m >= X.shape[0]:
         raise ValueError(f"m_neighbors={m} must be smaller than the number of rows ({X.shape[0]})")
-    nn = kneighbors(X_class, X, m + 1)[:, 1:]
+    nn = _kneighbors(X_class, X, m + 1)[:, 1:]
     n_other = (y[nn] != label).sum(1)
     return (n_other >= m / 2) & (n_other < m)
 
@@ -294,7 +294,7 @@ def adasyn_counts(X: torch.Tensor, y: torch.Tensor, target, n_samples: int,
 def _adasyn_counts(X, y, X_class, label, n_samples, k):
     if k >= X.shape[0]:
         raise ValueError(f"n_neighbors={k} must be smaller than the number of rows ({X.shape[0]})")
-    nn = kneighbors(X_class, X, k + 1)[:, 1:]
+    nn = _kneighbors(X_class, X, k + 1)[:, 1:]
     # The arithmetic mirrors imbalanced-learn's float64 steps on the CPU (one value per row),
     # so that rounding ties resolve identically.
     ratio = (y[nn] != label).sum(1).cpu().numpy() / k

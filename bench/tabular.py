@@ -1,0 +1,179 @@
+"""Benchmark: helpers.tabular's SMOTE / BorderlineSMOTE / ADASYN against imbalanced-learn.
+
+Same data for both (float32, a Gaussian minority class of N rows overlapping a majority class
+of 2N rows), the same sampling strategy ("auto": N new minority rows), one run, ratios
+reported. imbalanced-learn runs on the CPU with scikit-learn's thread pool limited to
+``--threads`` (default 2); helpers runs on ``--device`` with torch limited to the same number
+of CPU threads. Peak memory is the extra resident memory during the call on the CPU (the
+process's high-water mark, reset before each call through /proc/self/clear_refs) and the
+extra CUDA memory allocated on a GPU.
+
+    python bench/tabular.py                      # 5k/50k/200k minority rows x 32/128 features
+    python bench/tabular.py --sizes 50000x32 --methods smote
+    python bench/tabular.py --quick
+    python bench/tabular.py --device cuda --sizes 1000000x32 --imblearn-max-rows 200000
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import base_parser, setup_from_args, sync, write_table  # noqa: E402
+from helpers import tabular as tab  # noqa: E402
+
+FULL_SIZES = ["5000x32", "5000x128", "50000x32", "50000x128", "200000x32", "200000x128"]
+QUICK_SIZES = ["2000x16", "5000x32"]
+METHODS = {
+    "smote": ("SMOTE", tab.smote_resample, "SMOTE", {}),
+    "borderline": ("BorderlineSMOTE-1", tab.borderline_smote_resample, "BorderlineSMOTE", {}),
+    "adasyn": ("ADASYN", tab.adasyn_resample, "ADASYN", {}),
+}
+
+
+def make_data(n_minority: int, n_features: int, seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    n_major = 2 * n_minority
+    X = torch.randn(n_minority + n_major, n_features, generator=g)
+    X[n_minority:] += 0.5  # overlapping classes, so BorderlineSMOTE finds danger rows
+    y = torch.cat([torch.ones(n_minority, dtype=torch.long),
+                   torch.zeros(n_major, dtype=torch.long)])
+    return X, y
+
+
+class PeakMemory:
+    """Extra memory during a block: CPU resident high-water mark, or CUDA allocations."""
+
+    def __init__(self, device: torch.device):
+        self.device = device
+        self.mib = float("nan")
+
+    @staticmethod
+    def _status(key: str) -> int:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+    def __enter__(self):
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+            torch.cuda.reset_peak_memory_stats(self.device)
+            self.base = torch.cuda.memory_allocated(self.device)
+        else:
+            try:
+                Path("/proc/self/clear_refs").write_text("5")
+            except OSError:
+                pass
+            self.base = self._status("VmRSS")
+        return self
+
+    def __exit__(self, *exc):
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+            peak = torch.cuda.max_memory_allocated(self.device)
+        else:
+            peak = self._status("VmHWM")
+        self.mib = max(0, peak - self.base) / 2**20
+        return False
+
+
+def measure(fn, device: torch.device, repeat: int) -> tuple[float, float, object]:
+    """Median seconds and largest peak extra MiB over ``repeat`` calls (after one warm-up
+    call for small sizes)."""
+    times, peaks, out = [], [], None
+    for _ in range(repeat):
+        out = None
+        with PeakMemory(device) as mem:
+            t0 = time.perf_counter()
+            out = fn()
+            sync(device)
+            times.append(time.perf_counter() - t0)
+        peaks.append(mem.mib)
+    return statistics.median(times), max(peaks), out
+
+
+def run_imblearn(name: str, X: np.ndarray, y: np.ndarray, threads: int):
+    import imblearn.over_sampling as imb
+    from threadpoolctl import threadpool_limits
+
+    sampler = getattr(imb, name)(random_state=0)
+
+    def call():
+        with threadpool_limits(threads):
+            return sampler.fit_resample(X, y)
+    return call
+
+
+def main(argv=None) -> None:
+    p = base_parser(__doc__.splitlines()[0])
+    p.add_argument("--sizes", default=None,
+                   help="comma-separated MINORITYxFEATURES, default " + ",".join(FULL_SIZES))
+    p.add_argument("--methods", default="smote,borderline,adasyn",
+                   help="comma-separated subset of " + ",".join(METHODS))
+    p.add_argument("--imblearn-max-rows", type=int, default=200_000,
+                   help="skip imbalanced-learn above this minority size (it is CPU-only)")
+    p.add_argument("--imblearn-max-work", type=float, default=float("inf"),
+                   help="skip imbalanced-learn when minority rows^2 x features exceeds this")
+    args = p.parse_args(argv)
+    if args.device == "cpu" and not args.threads:
+        args.threads = 2
+    device = setup_from_args(args)
+    threads = args.threads or torch.get_num_threads()
+    sizes = QUICK_SIZES if args.quick and args.sizes is None else (
+        args.sizes.split(",") if args.sizes else FULL_SIZES)
+    methods = [m.strip() for m in args.methods.split(",")]
+
+    rows, skipped = [], []
+    for size in sizes:
+        n_min, n_feat = (int(v) for v in size.lower().split("x"))
+        X, y = make_data(n_min, n_feat)
+        Xd, yd = X.to(device), y.to(device)
+        repeat = 3 if n_min <= 5000 else 1
+        for method in methods:
+            label, ours_fn, imb_name, kw = METHODS[method]
+            if repeat > 1:  # warm-up (first-call costs) for the small sizes only
+                ours_fn(Xd, yd, generator=0, **kw)
+            t_ours, m_ours, out = measure(lambda fn=ours_fn, kw=kw: fn(Xd, yd, generator=0, **kw),
+                                          device, repeat)
+            n_out = out[0].shape[0]
+            del out
+            run_ref = n_min <= args.imblearn_max_rows and n_min**2 * n_feat <= args.imblearn_max_work
+            if run_ref:
+                t_ref, m_ref, ref = measure(run_imblearn(imb_name, X.numpy(), y.numpy(), threads),
+                                            torch.device("cpu"), repeat)
+                if ref[0].shape[0] != n_out:
+                    raise RuntimeError(f"{label} {size}: {n_out} rows vs imblearn {ref[0].shape[0]}")
+                del ref
+                cells = [f"{t_ref:.3f}", f"{t_ours:.3f}", f"**{t_ref / t_ours:.1f}x**",
+                         f"{m_ref:.0f}", f"{m_ours:.0f}"]
+            else:
+                skipped.append(f"{label} {size}")
+                cells = ["not run", f"{t_ours:.3f}", "-", "-", f"{m_ours:.0f}"]
+            row = [label, f"{n_min:,} x {n_feat}", f"{3 * n_min:,}", *cells]
+            print(" | ".join(row), flush=True)
+            rows.append(row)
+
+    notes = (
+        f"Command: `python bench/tabular.py {' '.join(argv if argv is not None else sys.argv[1:])}`"
+        f" (threads: {threads}). Data: float32, minority N rows ~ N(0, I), majority 2N rows ~ "
+        "N(0.5, I); sampling_strategy='auto' (N new rows); k=5, m=10. Times are medians of 3 "
+        "calls for N <= 5 000 (after a warm-up call), one call above. Peak MiB: extra memory "
+        "during the call (CPU: resident high-water mark; CUDA: allocated)."
+    )
+    if skipped:
+        notes += " imbalanced-learn not run (too slow for this machine): " + ", ".join(skipped) + "."
+    header = ["method", "minority rows x features", "total rows", "imblearn s", "helpers s",
+              "speed-up", "imblearn peak MiB", "helpers peak MiB"]
+    write_table("tabular", device, header, rows, notes=notes, write=not args.no_write)
+
+
+if __name__ == "__main__":
+    main()
