@@ -74,6 +74,11 @@ def erase_(w: torch.Tensor, params: dict) -> torch.Tensor:
     if params.get("noise") is not None:
         mask = box_mask(top, left, h, wd, w.shape[-2:])
         return w.masked_scatter_(mask.expand_as(w), params["noise"].to(w.dtype))
+    if not w.is_floating_point():
+        mask = box_mask(top, left, h, wd, w.shape[-2:])[:, 0]
+        for c, v in enumerate(params["value"]):
+            w[:, c].masked_fill_(mask, v)
+        return w
     # A float box indicator: multiply by (1 - box), add value * box. Arithmetic on the whole
     # batch is cheaper than selecting the erased samples or filling through a boolean mask.
     in_rows, in_cols = box_indicators(top, left, h, wd, w.shape[-2:], w.dtype)

@@ -1,0 +1,82 @@
+"""helpers.image.Pipeline: fused geometry equals the step-by-step kernels, blocks and grouping do
+not change results, dtype rules, and errors."""
+
+import pytest
+import torch
+
+from helpers import image as I
+
+
+@pytest.fixture(scope="module")
+def x():
+    return torch.randint(0, 256, (24, 3, 40, 48), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+
+
+def _pipe(**kw):
+    return I.Pipeline([I.RandomResizedCrop(24), I.RandomHorizontalFlip(), I.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8),
+                       I.RandomGrayscale(0.2), I.GaussianBlur(3, p=0.5), I.RandomErasing(0.5, value="random")], **kw)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, None])
+def test_blocks_and_grouping_do_not_change_the_result(x, dtype):
+    outs = [_pipe(block_size=b, dtype=dtype)(x, generator=1) for b in (1, 5, None, 24)]
+    for o in outs[1:]:
+        assert torch.equal(o, outs[0])
+    assert outs[0].dtype == (torch.float32 if dtype else torch.uint8)
+
+
+def test_fused_geometry_equals_the_kernels_one_by_one(x):
+    pipe = I.Pipeline([I.RandomResizedCrop(24), I.RandomHorizontalFlip(p=0.5)], dtype=None)
+    out = pipe(x, generator=2)
+    g = torch.Generator().manual_seed(2)
+    p = I.sample_resized_crop_params(24, (40, 48), generator=g)
+    flip = torch.rand(24, generator=g) < 0.5
+    ref = I.resized_crop(x, p["top"], p["left"], p["height"], p["width"], 24)
+    ref = torch.where(flip[:, None, None, None], ref.flip(-1), ref)
+    assert torch.equal(out, ref)
+
+
+def test_affine_after_crop_is_one_resampling(x):
+    # composing crop and rotation resamples once: sharper than two bilinear passes
+    xf = x.float() / 255
+    crop = I.RandomCrop(32)
+    rot = I.RandomRotation((30, 30))
+    fused = I.Pipeline([crop, rot])(xf, generator=3)
+    g = torch.Generator().manual_seed(3)
+    p = crop.sample_params(24, (40, 48), generator=g)
+    step = I.crop(xf, p["top"], p["left"], 32, 32)
+    twice = I.rotate(step, 30.0, fill=0.0)
+    torch.testing.assert_close(fused, twice, atol=1e-5, rtol=0)
+
+
+def test_float_output_is_scaled_and_uint8_mode_follows_torchvision_rules(x):
+    out = I.Pipeline([I.ColorJitter(0.5, 0.5, 0.5, 0.2)])(x, generator=4)
+    assert out.dtype == torch.float32 and 0.0 <= float(out.min()) and float(out.max()) <= 1.0
+    jitter = I.ColorJitter(0.5, 0.5, 0.5, 0.2)
+    out_u8 = I.Pipeline([jitter], dtype=None)(x, generator=4)
+    p = jitter.sample_params(24, (3, 40, 48), generator=torch.Generator().manual_seed(4))
+    ref = I.color_jitter(x, p["brightness"], p["contrast"], p["saturation"], p["hue"], p["order"])
+    assert torch.equal(out_u8, ref)
+    # float mode keeps the precision uint8 rounding throws away
+    diff = (out * 255 - out_u8.float()).abs()
+    assert diff.mean() < 1.0 and diff.max() < 8.0
+
+
+def test_policies_and_normalize_run_inside(x):
+    out = I.Pipeline([I.RandomCrop(32, padding=4), I.RandAugment(), I.Normalize([0.5] * 3, [0.25] * 3),
+                      I.RandomErasing(0.5)])(x, generator=5)
+    assert out.shape == (24, 3, 32, 32) and out.min() < 0
+
+
+@pytest.mark.parametrize("make, arg", [
+    (lambda: I.Pipeline([torch.nn.Identity()]), "transforms"),
+    (lambda: I.Pipeline([I.RandomAffine(5, fill=0.0), I.RandomRotation(5, fill=1.0)]), "fill"),
+    (lambda: I.Pipeline([I.RandomHorizontalFlip()], dtype=torch.int32), "dtype"),
+    (lambda: I.Pipeline([I.RandomHorizontalFlip()], block_size=0), "block_size"),
+    (lambda: I.Pipeline([I.Normalize(0.5, 0.5)], dtype=None)(torch.zeros(1, 3, 4, 4, dtype=torch.uint8)),
+     "Normalize"),
+    (lambda: I.Pipeline([I.RandomHorizontalFlip()])(torch.zeros(3, 4)), "x"),
+])
+def test_bad_arguments_name_themselves(make, arg):
+    with pytest.raises(ValueError, match=arg):
+        make()
