@@ -7,7 +7,6 @@ import tomllib
 from importlib.metadata import version
 
 import yaml
-
 from conftest import ROOT
 
 

@@ -110,7 +110,7 @@ def test_crop_with_padding_copies_pixels_exactly(imgs):
     top, left = [-2, 0, 5, 10, -3, 1], [-3, 4, 0, 20, 12, -1]
     out = I.crop(xu, torch.tensor(top), torch.tensor(left), 30, 25, fill=7)
     padded = TF.pad(xu, [3, 3, 30, 30], fill=7)
-    ref = torch.stack([TF.crop(padded[i], t + 3, l_ + 3, 30, 25) for i, (t, l_) in enumerate(zip(top, left))])
+    ref = torch.stack([TF.crop(padded[i], t + 3, l_ + 3, 30, 25) for i, (t, l_) in enumerate(zip(top, left, strict=True))])
     assert torch.equal(out, ref)
 
 

@@ -213,3 +213,23 @@ def test_torchvision_color_jitter_ranges_are_the_same():
     theirs = v2.ColorJitter(0.4, 1.2, (0.2, 0.3), 0.1)
     for name in ("brightness", "contrast", "saturation", "hue"):
         assert tuple(getattr(ours, name)) == pytest.approx(tuple(getattr(theirs, name)))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.uint8])
+def test_gpu_style_stepwise_jitter_equals_grouped_jitter(dtype):
+    # the GPU path (all samples step by step) and the CPU path (grouped by order) agree exactly
+    from helpers.image.photometric import _jitter_by_step, color_jitter_
+
+    x = torch.rand(48, 3, 12, 14, generator=torch.Generator().manual_seed(8))
+    bound, integer = (255.0, True) if dtype == torch.uint8 else (1.0, False)
+    w = (x * 255).round() if integer else x
+    params = I.ColorJitter(0.4, 0.4, 0.4, 0.1).sample_params(48, (3, 12, 14), generator=8)
+    assert torch.equal(color_jitter_(w.clone(), params, bound, integer),
+                       _jitter_by_step(w.clone(), params, bound, integer))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_color_jitter_on_cuda_matches_cpu():
+    x = torch.rand(32, 3, 20, 20)
+    t = I.ColorJitter(0.4, 0.4, 0.4, 0.1)
+    torch.testing.assert_close(t(x.cuda(), generator=0).cpu(), t(x, generator=0), atol=1e-5, rtol=0)

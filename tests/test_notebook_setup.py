@@ -14,7 +14,7 @@ def test_warnings_are_printed_on_stdout_not_stderr(capsys, monkeypatch):
     nb.route_warnings_to_stdout()
     with warnings.catch_warnings():
         warnings.simplefilter("always")
-        warnings.warn("a library warning", UserWarning)
+        warnings.warn("a library warning", UserWarning, stacklevel=1)
     out, err = capsys.readouterr()
     assert "a library warning" in out and "UserWarning" in out
     assert err == ""

@@ -16,9 +16,8 @@ import time
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
-
 from conftest import NOTEBOOK_TIMES, ROOT
+from nbclient import NotebookClient
 
 # The same kernel start-up as nbgrader uses (nbgrader_config.py): warnings on stdout.
 KERNEL_ARGS = [

@@ -7,7 +7,6 @@ import sys
 
 import nbformat
 import pytest
-
 from conftest import ROOT
 
 VOLATILE_NOTEBOOK_KEYS = {"widgets"}  # editor state, not content

@@ -31,7 +31,7 @@ def test_wordnet_loads_from_the_project_folder():
     assert str(nltk.data.find("corpora/wordnet")).startswith(str(wn_data.nltk_data_dir()))
     # a few facts of WordNet 3.0
     assert wordnet.synset("dog.n.01").lexname() == "noun.animal"
-    assert "glad" in {l.name() for s in wordnet.synsets("happy") for l in s.lemmas()}
+    assert "glad" in {lemma.name() for s in wordnet.synsets("happy") for lemma in s.lemmas()}
     assert wordnet.lemma_from_key("dog%1:05:00::").synset() == wordnet.synset("dog.n.01")
 
 

@@ -12,6 +12,8 @@ Conventions used by every transform of the package:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 from collections.abc import Iterator
 from numbers import Real
@@ -177,11 +179,54 @@ def block_slices(batch: int, sample_bytes: int, device: torch.device,
         if device.type != "cpu":
             block_size = batch
         else:
-            block_size = max(1, min(batch, (4 << 20) // max(1, sample_bytes)))
-    for start in range(0, batch, block_size):
-        yield slice(start, min(batch, start + block_size))
+            block_size = max(1, min(batch, (6 << 20) // max(1, sample_bytes)))
+    count = -(-batch // block_size)  # blocks of (nearly) equal size, none larger than block_size
+    for k in range(count):
+        yield slice(k * batch // count, (k + 1) * batch // count)
 
 
 def slice_params(params: dict, s: slice) -> dict:
     """Take rows ``s`` of every per-sample tensor of a parameter dict (others pass through)."""
     return {k: (v[s] if isinstance(v, torch.Tensor) and v.ndim > 0 else v) for k, v in params.items()}
+
+
+_WORKSPACE: contextvars.ContextVar = contextvars.ContextVar("helpers_image_workspace", default=None)
+
+
+@contextlib.contextmanager
+def workspace():
+    """Inside this block, :func:`scratch` hands out reusable buffers instead of fresh tensors.
+
+    Block-wise processing allocates the same temporaries for every block; on the CPU each fresh
+    multi-megabyte allocation is returned to the operating system when freed and costs page
+    faults when touched again, which can take longer than the arithmetic itself.
+    """
+    token = _WORKSPACE.set({})
+    try:
+        yield
+    finally:
+        _WORKSPACE.reset(token)
+
+
+def scratch(name: str, shape, like: torch.Tensor) -> torch.Tensor:
+    """An uninitialised tensor of ``shape`` with ``like``'s dtype and device.
+
+    Inside :func:`workspace` the buffer called ``name`` is reused, so a caller must be done with
+    the previous tensor of that name before asking again (kernels use their own names).
+    """
+    buffers = _WORKSPACE.get()
+    if buffers is None:
+        return torch.empty(shape, dtype=like.dtype, device=like.device)
+    shape = tuple(shape)
+    key = (name, shape, like.dtype, like.device)
+    view = buffers.get(key)
+    if view is None:
+        numel = math.prod(shape)
+        buf = buffers.get(name)
+        if buf is None or buf.numel() < numel or buf.dtype != like.dtype or buf.device != like.device:
+            buf = torch.empty(numel, dtype=like.dtype, device=like.device)
+            buffers[name] = buf
+            for k in [k for k in buffers if isinstance(k, tuple) and k[0] == name]:
+                del buffers[k]  # views of the old buffer
+        view = buffers[key] = buf[:numel].view(shape)
+    return view

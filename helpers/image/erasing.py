@@ -25,8 +25,9 @@ from ._common import (
     noise_generator,
     per_sample,
     randint_below,
-    uniform,
+    scratch,
     unbatch,
+    uniform,
 )
 
 
@@ -82,8 +83,9 @@ def erase_(w: torch.Tensor, params: dict) -> torch.Tensor:
     # A float box indicator: multiply by (1 - box), add value * box. Arithmetic on the whole
     # batch is cheaper than selecting the erased samples or filling through a boolean mask.
     in_rows, in_cols = box_indicators(top, left, h, wd, w.shape[-2:], w.dtype)
-    box = in_rows[:, None, :, None] * in_cols[:, None, None, :]
-    w.mul_(1.0 - box)
+    plane = (w.shape[0], 1, *w.shape[2:])
+    box = torch.mul(in_rows[:, None, :, None], in_cols[:, None, None, :], out=scratch("erase.box", plane, w))
+    w.mul_(torch.mul(box, -1.0, out=scratch("erase.keep", plane, w)).add_(1.0))
     values = torch.tensor(params["value"], dtype=w.dtype, device=w.device)
     if bool((values != 0).any()):
         w.addcmul_(box, values.view(1, -1, 1, 1))

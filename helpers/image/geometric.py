@@ -45,8 +45,8 @@ from ._common import (
     per_sample_pair,
     randint_below,
     symmetric_range,
-    uniform,
     unbatch,
+    uniform,
 )
 from .warp import (
     Warp,
@@ -366,7 +366,11 @@ def gaussian_kernel1d(ksize: int, sigma: torch.Tensor) -> torch.Tensor:
 
 
 def _blur_axes(img: torch.Tensor, sigma, ksize: int) -> torch.Tensor:
-    """Separable Gaussian blur of ``(B, 1, H, W)`` with (sigma_x, sigma_y), reflect padding."""
+    """Separable Gaussian blur of ``(B, 1, H, W)`` with (sigma_x, sigma_y), reflect padding.
+
+    Images smaller than the kernel get a shorter kernel (reflect padding must stay inside the
+    image; torchvision raises an error there instead).
+    """
     H, W = img.shape[-2:]
     if sigma[0] <= 0 and sigma[1] <= 0:
         return img
@@ -405,7 +409,7 @@ class GeometricTransform(nn.Module):
         self.generator = get_generator(generator)
 
     def sample_warp(self, batch: int, size, *, generator=None, device="cpu") -> Warp:
-        generator = get_generator(generator)
+        """Per-sample parameters for ``batch`` images of ``size`` (H, W), as one :class:`Warp`."""
         raise NotImplementedError
 
     def may_leave_image(self) -> bool:

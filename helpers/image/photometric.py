@@ -33,8 +33,9 @@ from ._common import (
     get_generator,
     per_sample,
     rand,
-    uniform,
+    scratch,
     unbatch,
+    uniform,
 )
 from .geometric import gaussian_kernel1d
 
@@ -88,12 +89,15 @@ def _finish(w: torch.Tensor, bound: float, integer: bool) -> torch.Tensor:
 
 
 def gray_of(w: torch.Tensor, integer: bool = False) -> torch.Tensor:
-    """Luma ``(B, 1, H, W)`` of a work tensor (the image itself when it has one channel)."""
+    """Luma ``(B, 1, H, W)`` of a work tensor (the image itself when it has one channel).
+
+    The result may be a reused scratch buffer: use it before the next ``gray_of`` call.
+    """
     if w.shape[1] == 1:
         return w.clone()
-    r, g, b = w[:, 0:1], w[:, 1:2], w[:, 2:3]
-    out = torch.mul(r, GRAY_WEIGHTS[0])
-    out.add_(g, alpha=GRAY_WEIGHTS[1]).add_(b, alpha=GRAY_WEIGHTS[2])
+    out = scratch("gray", (w.shape[0], 1, *w.shape[2:]), w)
+    torch.mul(w[:, 0:1], GRAY_WEIGHTS[0], out=out)
+    out.add_(w[:, 1:2], alpha=GRAY_WEIGHTS[1]).add_(w[:, 2:3], alpha=GRAY_WEIGHTS[2])
     return out.floor_() if integer else out
 
 
@@ -129,42 +133,39 @@ _HUE_CENTRES = {}
 def hue_(w, factor, bound, integer):
     """Rotate the hue by ``factor`` turns (torchvision's HSV hue shift, computed directly).
 
-    With V = max, C = max - min and the shifted hue H' in sixths of a turn, channel c is
-    ``V - C * clamp(d_c - 1, 0, 1)`` where d_c is the circular distance from H' to the channel's
-    own hue (R 0, G 2, B 4): the HSV -> RGB formula without building the HSV image. Only
-    arithmetic ops are used (comparisons, selects and modulo are many times slower on CPUs),
-    and the three channels are computed in one go.
+    With the shifted hue H' in sixths of a turn, channel c becomes
+    ``min + (max - min) * clamp(|3 - d_c| - 1, 0, 1)`` where d_c = |H' - c_c| and c_c is the
+    channel's own hue (R 0, G 2, B 4): the HSV -> RGB formula without building the HSV image.
+    The ops are few, arithmetic and in place on scratch buffers (selects, modulo and fresh
+    allocations are many times slower than arithmetic on CPUs).
     """
     if w.shape[1] == 1:
         return w
-    img = w.mul(1.0 / 255.0) if integer else w
+    plane = (w.shape[0], 1, *w.shape[2:])
+    img = torch.mul(w, 1.0 / 255.0, out=scratch("hue.img", w.shape, w)) if integer else w
     r, g, b = img[:, 0:1], img[:, 1:2], img[:, 2:3]
-    maxc = img.amax(dim=1, keepdim=True)
-    chroma = torch.sub(maxc, img.amin(dim=1, keepdim=True))
-    # 0/1 indicators of the channel holding the max, with torchvision's priority R, G, B
-    is_r = torch.sub(r, maxc).sign_().add_(1.0)
-    not_r = 1.0 - is_r
-    is_g = torch.sub(g, maxc).sign_().add_(1.0).mul_(not_r)
-    is_b = not_r.sub_(is_g)
-    # hue * C: R max -> g - b; G max -> b - r + 2C; B max -> r - g + 4C
-    h = torch.sub(g, b).mul_(is_r)
-    h.addcmul_(torch.sub(b, r).add_(chroma, alpha=2.0), is_g)
-    h.addcmul_(torch.sub(r, g).add_(chroma, alpha=4.0), is_b)
-    h.div_(chroma.clamp_min(1e-30))  # C = 0 gives h = 0, as torchvision
+    maxc = torch.amax(img, dim=1, keepdim=True, out=scratch("hue.max", plane, w))
+    minc = torch.amin(img, dim=1, keepdim=True, out=scratch("hue.min", plane, w))
+    chroma = torch.sub(maxc, minc, out=scratch("hue.chroma", plane, w))
+    # hue * C, torchvision's priority: R max -> g - b; else G max -> b - r + 2C; else r - g + 4C
+    h = torch.sub(r, g, out=scratch("hue.h", plane, w)).add_(chroma, alpha=4.0)
+    tmp = torch.sub(b, r, out=scratch("hue.tmp", plane, w)).add_(chroma, alpha=2.0)
+    is_max = torch.eq(g, maxc, out=scratch("hue.is_max", plane, w))  # 0/1 floats
+    h.lerp_(tmp, is_max)  # weight 0 or 1: exactly one of the two
+    torch.sub(g, b, out=tmp)
+    h.lerp_(tmp, torch.eq(r, maxc, out=is_max))
+    h.div_(torch.clamp_min(chroma, 1e-30, out=tmp))  # C = 0 gives h = 0, as torchvision
     h.add_(factor.to(device=w.device, dtype=w.dtype).view(-1, 1, 1, 1), alpha=6.0)
-    h.sub_(torch.floor(h.mul(1.0 / 6.0)).mul_(6.0))  # wrap to [0, 6)
+    h.sub_(torch.mul(h, 1.0 / 6.0, out=tmp).floor_().mul_(6.0))  # wrap to [0, 6)
     key = (w.device, w.dtype)
     if key not in _HUE_CENTRES:
         _HUE_CENTRES[key] = torch.tensor([0.0, 2.0, 4.0], device=w.device, dtype=w.dtype).view(1, 3, 1, 1)
-    d = torch.sub(h, _HUE_CENTRES[key]).abs_()  # in [0, 6)
-    # circular distance 3 - |3 - d|, then clamp(distance - 1, 0, 1) = clamp(2 - |3 - d|, 0, 1)
-    d.sub_(3.0).abs_()
-    d.sub_(2.0).neg_().clamp_(0.0, 1.0).mul_(chroma)
-    out = w if not integer else d
-    torch.sub(maxc, d, out=out)
+    d = torch.sub(h, _HUE_CENTRES[key], out=scratch("hue.d", w.shape, w)).abs_()  # in [0, 6)
+    d.sub_(3.0).abs_().sub_(1.0).clamp_(0.0, 1.0)
+    torch.addcmul(minc, d, chroma, out=w)
     if integer:
-        out.clamp_(0.0, 1.0).mul_(255.0 + 1.0 - 1e-3).floor_()
-    return out
+        w.clamp_(0.0, 1.0).mul_(255.0 + 1.0 - 1e-3).floor_()
+    return w
 
 
 def grayscale_(w, bound, integer, num_output_channels=None):
@@ -266,21 +267,66 @@ def order_code(order: torch.Tensor) -> torch.Tensor:
 
 
 def color_jitter_(w, params, bound, integer):
-    """ColorJitter with a per-sample op order, vectorised by grouping samples of equal order.
+    """ColorJitter with a per-sample op order, vectorised over the batch.
 
-    Samples that share an order run the four ops together on their sub-batch; a batch whose
-    samples all share one order (what :class:`helpers.image.Pipeline` arranges for its blocks)
-    runs without any gather.
+    On the CPU, samples that share an order run the four ops together on their sub-batch; a
+    batch whose samples all share one order (what :class:`helpers.image.Pipeline` arranges for
+    its CPU blocks) runs without any gather. On a GPU, where each extra kernel launch costs more
+    than the arithmetic, the whole batch goes through the four steps at once (see
+    :func:`_jitter_by_step`). Both give the same result.
     """
     order = params["order"].to(w.device)
+    if w.device.type != "cpu":
+        return _jitter_by_step(w, params, bound, integer)
     codes = order_code(order)
-    if bool((codes == codes[0]).all()):
+    if bool(codes.min() == codes.max()):
         return _jitter_in_order(w, params, order[0].tolist(), bound, integer)
     for code in torch.unique(codes).tolist():
         idx = (codes == code).nonzero()[:, 0]
         sub = {k: (v[idx.to(v.device)] if isinstance(v, torch.Tensor) else v) for k, v in params.items()}
         w.index_copy_(0, idx, _jitter_in_order(w.index_select(0, idx), sub, order[idx[0]].tolist(),
                                                 bound, integer))
+    return w
+
+
+def _jitter_by_step(w, params, bound, integer):
+    """Four steps over the whole batch: at each, every sample applies the op its order names.
+
+    Brightness, contrast and saturation are all ``a * x + b * gray + m`` followed by the clamp,
+    so one fused pass serves the three (a = 1, b = m = 0 leaves a sample exactly as it is); hue
+    runs on the samples whose step is hue.
+    """
+    order = params["order"].to(w.device)
+    bright, contrast, sat, hue = (params.get(k) for k in _JITTER_NAMES)
+    rgb = w.shape[1] == 3
+    for step in range(4):
+        op = order[:, step]
+        a = torch.ones(w.shape[0], device=w.device, dtype=torch.float64)
+        b = torch.zeros_like(a)
+        m = torch.zeros_like(a)
+        if bright is not None:
+            a = torch.where(op == 0, bright.double(), a)
+        uses_gray = (contrast is not None and bool((op == 1).any())) or \
+            (sat is not None and rgb and bool((op == 2).any()))
+        if uses_gray:
+            gray = gray_of(w, integer)
+            if contrast is not None:
+                a = torch.where(op == 1, contrast.double(), a)
+                mean = gray.mean(dim=(-3, -2, -1)).to(w.dtype)
+                m = torch.where(op == 1, mean * (1.0 - contrast.double()).to(w.dtype), m.to(w.dtype))
+            if sat is not None and rgb:
+                a = torch.where(op == 2, sat.double(), a)
+                b = torch.where(op == 2, 1.0 - sat.double(), b)
+            w.mul_(_col(a, w)).addcmul_(gray, _col(b, w)).add_(_col(m, w))
+            _finish(w, bound, integer)
+        elif bright is not None and bool((op == 0).any()):
+            brightness_(w, a, bound, integer)
+        if hue is not None and rgb:
+            idx = (op == 3).nonzero()[:, 0]
+            if idx.numel() == w.shape[0]:
+                hue_(w, hue, bound, integer)
+            elif idx.numel():
+                w.index_copy_(0, idx, hue_(w.index_select(0, idx), hue[idx.to(hue.device)], bound, integer))
     return w
 
 
@@ -466,7 +512,6 @@ class PixelTransform(nn.Module):
         self.generator = get_generator(generator)
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", **_) -> dict:
-        generator = get_generator(generator)
         return {}
 
     def apply_(self, w, params, bound, integer):
@@ -497,11 +542,12 @@ class _RandomApply(PixelTransform):
         return params["apply"].long()
 
     def apply_(self, w, params, bound, integer):
-        idx = params["apply"].to(w.device).nonzero()[:, 0]
+        apply = params["apply"].to(w.device)
+        if bool(apply.all()):
+            return self.op_(w, params, bound, integer)
+        idx = apply.nonzero()[:, 0]
         if idx.numel() == 0:
             return w
-        if idx.numel() == w.shape[0]:
-            return self.op_(w, params, bound, integer)
         sub = self.op_(w.index_select(0, idx), _rows(params, idx), bound, integer)
         return w.index_copy_(0, idx, sub)
 

@@ -9,9 +9,15 @@ RandomErasing(0.25)])`` does, for a ``(B, C, H, W)`` batch:
    plus an elastic field if there is one) and resamples with ONE ``grid_sample``;
 3. applies the pixel transforms in place on a float work tensor.
 
-On a GPU step 2-3 run on the whole batch at once. On the CPU they run block by block (a few
+Fusing resamples once (sharper than one bilinear pass per step) and changes one thing on
+purpose: a step that reads outside an earlier crop (e.g. rotating a crop) reads the original
+image there instead of the earlier step's fill.
+
+On a GPU steps 2-3 run on the whole batch at once. On the CPU they run block by block (a few
 MB of images at a time) so that the chain of element-wise passes stays in the processor cache
-instead of streaming the batch through memory once per pass; the output is identical.
+instead of streaming the batch through memory once per pass; samples are ordered so that a
+block shares its ColorJitter op order (every op then runs on the whole block), and the
+temporaries of one block are reused by the next. The output is the same whatever the blocks.
 
 Dtype rule: ``dtype=torch.float32`` (default) returns float images in [0, 1] (uint8 input is
 scaled by 1/255; ``Normalize`` may then move the range) and computes in float throughout.
@@ -25,7 +31,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._common import as_batch, block_slices, get_generator, slice_params, unbatch
+from ._common import (
+    as_batch,
+    block_slices,
+    get_generator,
+    scratch,
+    slice_params,
+    unbatch,
+    workspace,
+)
 from .geometric import GeometricTransform, _with_targets
 from .warp import grid_sample_image, identity_warp, warp_mask
 
@@ -37,7 +51,7 @@ class Pipeline(nn.Module):
         transforms: sequence of ``helpers.image`` transforms (geometric, photometric, erasing,
             policies, ``Normalize``).
         dtype: output floating dtype (default float32), or None to keep the input dtype.
-        block_size: samples per block on the CPU (default: about 4 MB of images per block).
+        block_size: samples per block on the CPU (default: about 6 MB of float images).
         generator: default generator (None, int seed or ``torch.Generator``).
 
     ``forward(x, mask=None, boxes=None, *, generator=None)`` returns ``x`` or a tuple with the
@@ -62,6 +76,7 @@ class Pipeline(nn.Module):
 
     def sample(self, batch: int, shape, *, generator=None, device="cpu", dtype=torch.float32) -> list:
         """Per-sample parameters of every stage for ``batch`` images of ``shape`` (C, H, W)."""
+        generator = get_generator(generator)
         C, H, W = shape
         size = (H, W)
         plans = []
@@ -87,7 +102,8 @@ class Pipeline(nn.Module):
         param_dtype = torch.uint8 if integer else (self.dtype or xb.dtype)
         B, C, H, W = xb.shape
         plans = self.sample(B, (C, H, W), generator=g, device=xb.device, dtype=param_dtype)
-        out = self._run_blocks(xb, plans, float_mode, integer, out_dtype)
+        with workspace():
+            out = self._run_blocks(xb, plans, float_mode, integer, out_dtype)
         return self._targets(unbatch(out, single), plans, mask, boxes, single, (H, W), B)
 
     def _run_blocks(self, xb, plans, float_mode, integer, out_dtype):
@@ -95,60 +111,62 @@ class Pipeline(nn.Module):
         sizes = [p[1].out_size for p in plans if p[0] == "warp"] + [(H, W)]
         sample_bytes = 4 * C * max(h * w for h, w in sizes)
         work_dtype = out_dtype if float_mode else (torch.float32 if integer else xb.dtype)
+        probe = torch.empty(0, dtype=work_dtype, device=xb.device)
         bound = 255.0 if integer else 1.0
+        perm, blocks = self._blocks(plans, B, sample_bytes, xb.device)
+        if perm is not None:  # put samples in block order once, so blocks are plain slices
+            plans = [(p[0], p[1].select(perm), *p[2:]) if p[0] == "warp" else
+                     (p[0], p[1], _select(p[1], p[2], perm)) for p in plans]
+        for p in plans:  # grid matrices for the whole batch at once; blocks take slices
+            if p[0] == "warp":
+                p[1].grid_theta(work_dtype if work_dtype.is_floating_point else torch.float32)
         out = None
-        for s in self._blocks(plans, B, sample_bytes, xb.device):
-            rows = xb[s] if isinstance(s, slice) else xb.index_select(0, s)
-            w = rows.to(work_dtype, copy=True)
-            pending_scale = float_mode and xb.dtype == torch.uint8  # uint8 -> [0, 1] at first chance
+        for s in blocks:
+            n = s.stop - s.start
+            rows = xb[s] if perm is None else torch.index_select(
+                xb, 0, perm[s], out=scratch("pipeline.rows", (n, C, H, W), xb))
+            w = scratch("pipeline.in", (n, C, H, W), probe)
+            w.copy_(rows)
+            if float_mode and xb.dtype == torch.uint8:
+                w.mul_(1.0 / 255.0)  # (a separate pass: a mixed-dtype multiply is much slower)
             for plan in plans:
                 if plan[0] == "warp":
                     _, warp, interpolation, fill = plan
-                    if pending_scale and fill is not None:
-                        fill = [255.0 * v for v in fill] if isinstance(fill, tuple) else 255.0 * fill
                     w = grid_sample_image(w, warp.select(s), interpolation, fill)
                     if integer:
                         w.round_().clamp_(0.0, 255.0)
                 else:
-                    if pending_scale:
-                        w.mul_(1.0 / 255.0)
-                        pending_scale = False
-                    t, params = plan[1], plan[2]
-                    select = getattr(t, "select_params", None)
-                    block_params = select(params, s) if select else slice_params(params, s)
-                    w = t.apply_(w, block_params, bound, integer)
-            if pending_scale:
-                w.mul_(1.0 / 255.0)
+                    w = plan[1].apply_(w, _select(plan[1], plan[2], s), bound, integer)
             if out is None:
                 out = torch.empty((B, *w.shape[1:]), dtype=out_dtype, device=xb.device)
-            if isinstance(s, slice):
+            if perm is None:
                 out[s] = w
             else:
-                out.index_copy_(0, s, w.to(out_dtype))
+                out.index_copy_(0, perm[s], w.to(out_dtype))
         return out
 
     def _blocks(self, plans, batch, sample_bytes, device):
-        """Slices (or index tensors) of the samples processed together.
+        """``(perm, slices)``: an optional reordering of the samples and the blocks (slices of it).
 
-        On the CPU, samples are first ordered by the pixel transforms' ``block_key`` (e.g. the
+        On the CPU, samples are ordered by the pixel transforms' ``block_key`` (e.g. the
         ColorJitter op order) and blocks never mix keys, so every op of a block runs on the
         whole block instead of on gathered sub-batches. Results do not depend on the blocks.
         """
         keys = [p[1].block_key(p[2]) for p in plans if p[0] == "pixel" and hasattr(p[1], "block_key")]
         if device.type != "cpu" or not keys:
-            yield from block_slices(batch, sample_bytes, device, self.block_size)
-            return
+            return None, list(block_slices(batch, sample_bytes, device, self.block_size))
         combined = torch.zeros(batch, dtype=torch.int64)
         for k in keys:
             k = k.to("cpu", torch.int64)
             combined = combined * (int(k.max()) + 1) + k
         perm = torch.argsort(combined, stable=True)
         counts = torch.unique_consecutive(combined[perm], return_counts=True)[1].tolist()
-        start = 0
+        slices, start = [], 0
         for count in counts:
-            for s in block_slices(count, sample_bytes, device, self.block_size):
-                yield perm[start + s.start:start + s.stop].to(device)
+            slices += [slice(start + s.start, start + s.stop)
+                       for s in block_slices(count, sample_bytes, device, self.block_size)]
             start += count
+        return perm.to(device), slices
 
     def _targets(self, out, plans, mask, boxes, single, size, batch):
         if mask is None and boxes is None:
@@ -158,6 +176,11 @@ class Pipeline(nn.Module):
             if plan[0] == "warp":
                 total = total.then(plan[1])
         return _with_targets(out, total, mask, boxes, single, 0, lambda m, w: warp_mask(m, w))
+
+
+def _select(transform, params: dict, index) -> dict:
+    select = getattr(transform, "select_params", None)
+    return select(params, index) if select else slice_params(params, index)
 
 
 def _group(transforms) -> list:

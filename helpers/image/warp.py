@@ -13,12 +13,12 @@ batch, whatever the number of geometric steps. Course section 2 (image catalog) 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 
-from ._common import as_batch, check_interpolation, fill_values, unbatch
+from ._common import as_batch, check_interpolation, fill_values, scratch, unbatch
 
 
 @dataclass
@@ -41,6 +41,7 @@ class Warp:
     out_size: tuple[int, int]
     offset: torch.Tensor | None = None
     leaves_image: bool = False
+    _grid_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def batch(self) -> int:
@@ -66,7 +67,24 @@ class Warp:
     def select(self, index) -> Warp:
         """The warp of a subset of samples (``index``: slice, bool mask or int64 indices)."""
         offset = None if self.offset is None else self.offset[index]
-        return Warp(self.matrix[index], self.in_size, self.out_size, offset, self.leaves_image)
+        cache = {k: (theta[index], aligned) for k, (theta, aligned) in self._grid_cache.items()}
+        return Warp(self.matrix[index], self.in_size, self.out_size, offset, self.leaves_image, cache)
+
+    def grid_theta(self, dtype: torch.dtype) -> tuple[torch.Tensor, bool]:
+        """``(B, 3, 2)`` matrices of :func:`normalized_grid` and whether all are axis-aligned.
+
+        Computed once per warp and dtype (selections of a warp share the result).
+        """
+        if dtype not in self._grid_cache:
+            (H, W), (h, w) = self.in_size, self.out_size
+            dev = self.matrix.device
+            to_rel = torch.tensor([[1.0, 0, -W / 2], [0, 1, -H / 2], [0, 0, 1]], dtype=torch.float64, device=dev)
+            from_rel = torch.tensor([[1.0, 0, w / 2], [0, 1, h / 2], [0, 0, 1]], dtype=torch.float64, device=dev)
+            theta = (to_rel @ self.matrix @ from_rel)[:, :2].to(dtype)
+            rescaled = theta.transpose(1, 2).div_(torch.tensor([0.5 * W, 0.5 * H], dtype=dtype, device=dev))
+            aligned = not bool((rescaled[:, 1, 0] != 0).any() or (rescaled[:, 0, 1] != 0).any())
+            self._grid_cache[dtype] = (rescaled.contiguous(), aligned)
+        return self._grid_cache[dtype]
 
 
 def identity_matrix(batch: int, device) -> torch.Tensor:
@@ -103,6 +121,20 @@ def sample_field(field: torch.Tensor, where: torch.Tensor, size) -> torch.Tensor
     return out.permute(0, 2, 3, 1)
 
 
+_COORDS: dict = {}
+
+
+def _centred_coordinates(h: int, w: int, device, dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pixel-centre coordinates relative to the image centre (cached: built once per size)."""
+    key = (h, w, torch.device(device), dtype)
+    if key not in _COORDS:
+        if len(_COORDS) > 64:
+            _COORDS.clear()
+        _COORDS[key] = (torch.linspace((1.0 - w) * 0.5, (w - 1.0) * 0.5, steps=w, device=device, dtype=dtype),
+                        torch.linspace((1.0 - h) * 0.5, (h - 1.0) * 0.5, steps=h, device=device, dtype=dtype))
+    return _COORDS[key]
+
+
 def normalized_grid(warp: Warp, dtype: torch.dtype) -> torch.Tensor:
     """The ``grid_sample`` grid ``(B, h, w, 2)`` of a warp (align_corners=False convention).
 
@@ -113,14 +145,10 @@ def normalized_grid(warp: Warp, dtype: torch.dtype) -> torch.Tensor:
     """
     (H, W), (h, w) = warp.in_size, warp.out_size
     dev = warp.matrix.device
-    to_rel = torch.tensor([[1.0, 0, -W / 2], [0, 1, -H / 2], [0, 0, 1]], dtype=torch.float64, device=dev)
-    from_rel = torch.tensor([[1.0, 0, w / 2], [0, 1, h / 2], [0, 0, 1]], dtype=torch.float64, device=dev)
-    theta = (to_rel @ warp.matrix @ from_rel)[:, :2].to(dtype)
-    rescaled = theta.transpose(1, 2).div_(torch.tensor([0.5 * W, 0.5 * H], dtype=dtype, device=dev))
-    xs = torch.linspace((1.0 - w) * 0.5, (w - 1.0) * 0.5, steps=w, device=dev, dtype=dtype)
-    ys = torch.linspace((1.0 - h) * 0.5, (h - 1.0) * 0.5, steps=h, device=dev, dtype=dtype)
-    grid = torch.empty(warp.batch, h, w, 2, device=dev, dtype=dtype)
-    if not bool((rescaled[:, 1, 0] != 0).any() or (rescaled[:, 0, 1] != 0).any()):
+    rescaled, aligned = warp.grid_theta(dtype)
+    xs, ys = _centred_coordinates(h, w, dev, dtype)
+    grid = scratch("warp.grid", (warp.batch, h, w, 2), rescaled)
+    if aligned:
         grid[..., 0] = (xs * rescaled[:, 0, 0, None] + rescaled[:, 2, 0, None])[:, None, :]
         grid[..., 1] = (ys * rescaled[:, 1, 1, None] + rescaled[:, 2, 1, None])[:, :, None]
     else:
@@ -138,10 +166,9 @@ def normalized_grid(warp: Warp, dtype: torch.dtype) -> torch.Tensor:
 def grid_sample_image(x: torch.Tensor, warp: Warp, interpolation: str, fill) -> torch.Tensor:
     """Resample a float ``(B, C, H, W)`` batch through ``warp`` (no dtype conversion)."""
     grid = normalized_grid(warp, x.dtype)
-    if not warp.leaves_image:
-        return F.grid_sample(x, grid, mode=interpolation, padding_mode="border", align_corners=False)
-    if fill is None:  # plain zero padding, torchvision's ``fill=None``
-        return F.grid_sample(x, grid, mode=interpolation, padding_mode="zeros", align_corners=False)
+    if not warp.leaves_image or fill is None:
+        padding = "border" if not warp.leaves_image else "zeros"
+        return F.grid_sample(x, grid, mode=interpolation, padding_mode=padding, align_corners=False)
     fills = fill_values(fill, x.shape[1])
     # A channel of ones is resampled with the image: it says how much of each output pixel
     # came from inside the input, and the rest is filled (torchvision's scheme, one pass; with

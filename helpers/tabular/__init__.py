@@ -24,8 +24,7 @@ from .noise import (
     continuous_columns,
     gaussian_noise,
 )
-from .samplers import ADASYN, SMOTE, BorderlineSMOTE, generator_from_random_state
-from .smote import (
+from .oversample import (
     adasyn_counts,
     adasyn_resample,
     borderline_danger_mask,
@@ -34,6 +33,7 @@ from .smote import (
     smote_interpolate,
     smote_resample,
 )
+from .samplers import ADASYN, SMOTE, BorderlineSMOTE, generator_from_random_state
 from .strategy import check_sampling_strategy, class_counts
 
 __all__ = [

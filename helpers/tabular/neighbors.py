@@ -17,6 +17,10 @@ blocks are needed, instead of a ``topk`` over every distance. Memory per chunk i
 
 from __future__ import annotations
 
+import functools
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import torch
 
 from ._checks import check_features, check_n_neighbors
@@ -25,6 +29,7 @@ BLOCK = 64
 # Extra blocks kept beyond the k strictly needed: a guard against rounding in |r|^2 - 2 q.r
 # changing which block holds a near-tied k-th neighbour.
 SPARE_BLOCKS = 2
+CPU_CHUNK_ROWS = 128
 DEFAULT_CHUNK_BYTES = {"cpu": 32 * 2**20, "cuda": 512 * 2**20}
 
 
@@ -76,18 +81,17 @@ def _kneighbors(queries: torch.Tensor, reference: torch.Tensor, k: int,
     centre = reference.to(dtype).mean(0)
     # Centring keeps |r|^2 - 2 q.r well conditioned when the data sit far from the origin.
     r = reference.to(dtype) - centre
-    q = r if queries is reference else queries.to(dtype) - centre
     if max_chunk_bytes is None:
-        max_chunk_bytes = DEFAULT_CHUNK_BYTES["cuda" if q.is_cuda else "cpu"]
+        max_chunk_bytes = DEFAULT_CHUNK_BYTES["cuda" if r.is_cuda else "cpu"]
+    q = r if queries is reference else queries.to(dtype) - centre
     return _search(q, r, k, int(max_chunk_bytes))
 
 
 def _search(q: torch.Tensor, r: torch.Tensor, k: int, max_chunk_bytes: int) -> torch.Tensor:
     n_ref, d = r.shape
-    n_blocks = -(-n_ref // BLOCK)
-    keep = min(n_blocks, k + SPARE_BLOCKS)
-    blocked = n_blocks >= 4 * keep
-    width = n_blocks * BLOCK if blocked else n_ref
+    keep = min(-(-n_ref // BLOCK), k + SPARE_BLOCKS)
+    layout = _BlockLayout(n_ref, keep, cpu=not q.is_cuda)
+    width = layout.width
     # One matrix product gives |r|^2 - 2 q.r: append a column of ones to q and |r|^2 to -2r.
     # Padding rows (to fill the last block) get a huge |r|^2 so they are never chosen.
     r_aug = torch.zeros(width, d + 1, dtype=r.dtype, device=r.device)
@@ -95,23 +99,124 @@ def _search(q: torch.Tensor, r: torch.Tensor, k: int, max_chunk_bytes: int) -> t
     r_aug[:n_ref, d] = (r * r).sum(1)
     r_aug[n_ref:, d] = torch.finfo(r.dtype).max / 4
     r_aug_t = r_aug.T.contiguous()
-    rows = max(1, min(q.shape[0], max_chunk_bytes // (width * r.element_size())))
-    out = torch.empty(q.shape[0], k, dtype=torch.long, device=q.device)
-    dist = torch.empty(rows, width, dtype=r.dtype, device=q.device)
+    del r_aug
+    workers = _cpu_workers(q, width)
+    rows = max(1, max_chunk_bytes // (workers * width * r.element_size()))
+    if not q.is_cuda:  # keep each (rows x 2048) tile of distances in the core's L2 cache
+        rows = min(rows, CPU_CHUNK_ROWS)
+    rows = min(rows, -(-q.shape[0] // workers))
     q_aug = torch.ones(q.shape[0], d + 1, dtype=r.dtype, device=q.device)
     q_aug[:, :d] = q
-    # Column c belongs to block c % n_blocks: a block's members are n_blocks apart, so the
-    # per-block minimum is an elementwise minimum over BLOCK contiguous rows of length n_blocks.
-    member = torch.arange(BLOCK, device=q.device) * n_blocks
-    for start in range(0, q.shape[0], rows):
-        m = min(rows, q.shape[0] - start)
-        d_chunk = torch.mm(q_aug[start:start + m], r_aug_t, out=dist[:m])
-        if not blocked:
-            out[start:start + m] = d_chunk.topk(k, dim=1, largest=False).indices
-            continue
-        block_min = d_chunk.view(m, BLOCK, n_blocks).amin(dim=1)
-        best = block_min.topk(keep, dim=1, largest=False, sorted=False).indices
-        cols = (best.unsqueeze(2) + member).view(m, keep * BLOCK)
-        pos = d_chunk.gather(1, cols).topk(k, dim=1, largest=False).indices
-        torch.gather(cols, 1, pos, out=out[start:start + m])
+    out = torch.empty(q.shape[0], k, dtype=torch.long, device=q.device)
+    starts = list(range(0, q.shape[0], rows))
+
+    def run(worker: int) -> None:
+        dist = torch.empty(rows, width, dtype=r.dtype, device=q.device)
+        block_min = torch.empty(rows, layout.n_blocks, dtype=r.dtype, device=q.device)
+        for start in starts[worker::workers]:
+            m = min(rows, q.shape[0] - start)
+            chunk = q_aug[start:start + m]
+            if not layout.blocked:
+                d_chunk = torch.mm(chunk, r_aug_t, out=dist[:m])
+                out[start:start + m] = d_chunk.topk(k, dim=1, largest=False).indices
+                continue
+            layout.distances_and_block_min(chunk, r_aug_t, dist[:m], block_min[:m])
+            layout.select(dist[:m], block_min[:m], k, keep, out[start:start + m])
+
+    _run_workers(run, workers)
     return out
+
+
+class _BlockLayout:
+    """How reference columns are grouped into blocks of ``BLOCK`` and into column tiles.
+
+    The columns are cut into ``n_tiles`` tiles of ``tile_width = BLOCK * blocks_per_tile``
+    columns; in tile t, column ``t * tile_width + s * blocks_per_tile + b`` (s < BLOCK)
+    belongs to block ``t * blocks_per_tile + b``. A block's members are therefore
+    ``blocks_per_tile`` apart, so a block minimum is an elementwise minimum over BLOCK
+    contiguous runs, computed while the tile is still in cache on the CPU (one tile of the
+    whole width on a GPU).
+    """
+
+    CPU_BLOCKS_PER_TILE = 32  # 2048-column tiles: L2-sized, and rows of 32 floats vectorise well
+
+    def __init__(self, n_ref: int, keep: int, cpu: bool):
+        n_blocks = -(-n_ref // BLOCK)
+        self.blocked = n_blocks >= 4 * keep
+        if not self.blocked:
+            self.width, self.n_tiles, self.n_blocks = n_ref, 1, n_blocks
+            return
+        if cpu:  # whole 32-float runs keep the minimum vectorised; the last tile is padded
+            self.blocks_per_tile = self.CPU_BLOCKS_PER_TILE
+            self.n_tiles = -(-n_blocks // self.blocks_per_tile)
+        else:
+            self.blocks_per_tile, self.n_tiles = n_blocks, 1
+        self.tile_width = BLOCK * self.blocks_per_tile
+        self.width = self.n_tiles * self.tile_width
+        self.n_blocks = self.n_tiles * self.blocks_per_tile
+
+    def distances_and_block_min(self, chunk, r_aug_t, dist, block_min) -> None:
+        m, bpt, tw = chunk.shape[0], self.blocks_per_tile, self.tile_width
+        for t in range(self.n_tiles):
+            tile = torch.mm(chunk, r_aug_t[:, t * tw:(t + 1) * tw], out=dist[:, t * tw:(t + 1) * tw])
+            torch.amin(tile.view(m, BLOCK, bpt), dim=1, out=block_min[:, t * bpt:(t + 1) * bpt])
+
+    def select(self, dist, block_min, k: int, keep: int, out) -> None:
+        """Write the k nearest columns of each row into ``out`` (nearest first)."""
+        m, bpt = dist.shape[0], self.blocks_per_tile
+        best = block_min.topk(keep, dim=1, largest=False, sorted=False).indices
+        first = (best // bpt) * self.tile_width + best % bpt
+        member = torch.arange(BLOCK, device=dist.device) * bpt
+        cols = (first.unsqueeze(2) + member).view(m, keep * BLOCK)
+        pos = dist.gather(1, cols).topk(k, dim=1, largest=False).indices
+        torch.gather(cols, 1, pos, out=out)
+
+
+def _run_workers(run, workers: int) -> None:
+    """Call ``run(w)`` for each worker; on the CPU each owns whole chunks of the work."""
+    if workers == 1:
+        run(0)
+        return
+    # sklearn-style parallelism: torch runs single-threaded inside each worker thread, so
+    # there is no per-operation synchronisation between threads.
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(run, range(workers)))
+    finally:
+        torch.set_num_threads(previous)
+
+
+_THREADS = threading.local()
+
+
+def _cpu_workers(q: torch.Tensor, width: int) -> int:
+    """Worker threads for a CPU search (1 on a GPU, or when the search is tiny)."""
+    if q.device.type != "cpu" or q.shape[0] * width < 2**20:
+        return 1
+    return max(1, getattr(_THREADS, "workers", None) or torch.get_num_threads())
+
+
+def single_threaded_cpu(fn):
+    """Decorator: run ``fn(X, ...)`` with torch single-threaded when ``X`` is on the CPU.
+
+    The O(n d) steps around a neighbour search (indexing, interpolation, concatenation) are
+    memory-bound and gain little from threads, while each multi-threaded call pays a thread
+    hand-off that dominates on small inputs or busy machines. The k-NN searches inside still
+    use as many worker threads as torch had when ``fn`` was called.
+    """
+    @functools.wraps(fn)
+    def wrapper(X, *args, **kwargs):
+        if not isinstance(X, torch.Tensor) or X.device.type != "cpu" or \
+                getattr(_THREADS, "workers", None):
+            return fn(X, *args, **kwargs)
+        previous = torch.get_num_threads()
+        _THREADS.workers = previous
+        torch.set_num_threads(1)
+        try:
+            return fn(X, *args, **kwargs)
+        finally:
+            torch.set_num_threads(previous)
+            _THREADS.workers = None
+    return wrapper

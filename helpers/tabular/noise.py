@@ -78,12 +78,11 @@ def add_feature_noise(X: torch.Tensor, z: torch.Tensor, sigma: float, std: torch
     Returns:
         ``(n, d)`` tensor; non-continuous columns are returned bit-for-bit unchanged.
     """
-    scale = sigma * std.to(X) * continuous.to(X)
-    out = X + z.to(X) * scale
+    noisy = X + z.to(X) * (sigma * std.to(X))
     if bounds is not None:
         low, high = (b.to(X) for b in bounds)
-        out = torch.where(continuous.to(X.device), torch.clamp(out, low, high), out)
-    return torch.where(continuous.to(X.device), out, X)
+        noisy = torch.clamp(noisy, low, high)
+    return torch.where(continuous.to(X.device), noisy, X)
 
 
 def gaussian_noise(X: torch.Tensor, sigma: float = 0.1, *, continuous=None, std=None,

@@ -25,7 +25,7 @@ import torch
 from sklearn.base import BaseEstimator
 
 from ._checks import check_features, check_labels, numpy_features, numpy_labels
-from .smote import _borderline_resample, adasyn_resample, smote_resample
+from .oversample import _borderline_resample, adasyn_resample, smote_resample
 from .strategy import check_sampling_strategy
 
 
@@ -71,8 +71,12 @@ class _TensorOverSampler(BaseEstimator):
     def _convert(self, X, y):
         if isinstance(X, torch.Tensor):
             Xt = check_features(X)
-            yt = check_labels(y if isinstance(y, torch.Tensor) else torch.as_tensor(np.asarray(y)),
-                              Xt.shape[0]).to(Xt.device)
+            if not isinstance(y, torch.Tensor):
+                y = np.asarray(y)
+                if y.dtype.kind not in "biu":
+                    raise ValueError(f"y must hold integer labels when X is a tensor, got {y.dtype}")
+                y = torch.from_numpy(y.astype(np.int64))
+            yt = check_labels(y, Xt.shape[0]).to(Xt.device)
             labels = yt.cpu().numpy()
             codes, restore = yt, _restore_tensor
             plan = check_sampling_strategy(self.sampling_strategy, labels)
@@ -81,6 +85,8 @@ class _TensorOverSampler(BaseEstimator):
             Xn = numpy_features(X)
             labels, classes, code_arr = numpy_labels(y, Xn.shape[0])
             device = torch.device(self.device) if self.device is not None else torch.device("cpu")
+            if not Xn.flags.writeable:  # torch.from_numpy wants a writeable buffer
+                Xn = Xn.copy()
             Xt = check_features(torch.from_numpy(np.ascontiguousarray(Xn)).to(device))
             codes = torch.from_numpy(code_arr.astype(np.int64)).to(device)
             plan = check_sampling_strategy(self.sampling_strategy, labels)

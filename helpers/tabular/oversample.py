@@ -17,8 +17,9 @@ Layout, torchvision-v2 style:
 * ``borderline_danger_mask`` and ``adasyn_counts`` expose the two selection rules.
 
 Randomness: the per-row parameters (row and neighbour indices, steps) are drawn with the
-generator on the generator's device (the CPU for ``None`` with a CPU input, or an int seed)
-and then moved to the input's device, so one seed gives the same rows on the CPU and on CUDA.
+generator on the generator's device (an int seed makes a CPU generator) and then moved to the
+input's device, so one seed gives the same rows on the CPU and on CUDA. With
+``generator=None`` torch's global generator of the input's device is used.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import torch
 
 from .._validate import check_int, make_generator
 from ._checks import check_features, check_labels, check_n_neighbors
-from .neighbors import _kneighbors
+from .neighbors import _kneighbors, single_threaded_cpu
 from .strategy import check_sampling_strategy
 
 BORDERLINE_KINDS = ("borderline-1", "borderline-2")
@@ -108,9 +109,10 @@ def _stack(X, y, parts):
 
 # ----------------------------------------------------------------------------- SMOTE
 
+@single_threaded_cpu
 def smote(X_min: torch.Tensor, n_synth: int, k: int = 5, *, generator=None) -> torch.Tensor:
-    """``n_synth`` SMOTE rows from the minority rows ``X_min`` (the syllabus's hand-rolled
-    ``smote``, vectorised).
+    """``n_synth`` SMOTE rows from the minority rows ``X_min``: the hand-rolled ``smote`` of
+    the course's PyTorch reference (section 7), vectorised and on the input's device.
 
     Each new row picks a base row and one of its ``k`` nearest minority neighbours uniformly
     (a uniform index over all ``n * k`` pairs, as imbalanced-learn draws it) and a step
@@ -141,6 +143,7 @@ def _smote_rows(X_class, n_new, k, g):
     return smote_interpolate(X_class, X_class, neighbors, flat // k, flat % k, steps)
 
 
+@single_threaded_cpu
 def smote_resample(X: torch.Tensor, y: torch.Tensor, *, sampling_strategy="auto",
                    k_neighbors: int = 5, generator=None) -> tuple[torch.Tensor, torch.Tensor]:
     """Over-sample every class that ``sampling_strategy`` names, like ``imblearn.SMOTE``.
@@ -172,6 +175,7 @@ def smote_resample(X: torch.Tensor, y: torch.Tensor, *, sampling_strategy="auto"
 
 # ----------------------------------------------------------------------------- Borderline
 
+@single_threaded_cpu
 def borderline_danger_mask(X: torch.Tensor, y: torch.Tensor, target, m_neighbors: int = 10
                            ) -> torch.Tensor:
     """Which rows of class ``target`` are "in danger" (BorderlineSMOTE's seeds).
@@ -187,15 +191,16 @@ def borderline_danger_mask(X: torch.Tensor, y: torch.Tensor, target, m_neighbors
     X_class = X[y == int(target)]
     if X_class.shape[0] == 0:
         raise ValueError(f"target={target!r} is not a label present in y")
-    return _danger(X, y, X_class, int(target), m)
+    return _danger(X, y, X_class, int(target), m)[0]
 
 
 def _danger(X, y, X_class, label, m):
+    """Danger mask of the class rows, and their m nearest rows of all X (themselves dropped)."""
     if m >= X.shape[0]:
         raise ValueError(f"m_neighbors={m} must be smaller than the number of rows ({X.shape[0]})")
     nn = _kneighbors(X_class, X, m + 1)[:, 1:]
     n_other = (y[nn] != label).sum(1)
-    return (n_other >= m / 2) & (n_other < m)
+    return (n_other >= m / 2) & (n_other < m), nn
 
 
 def borderline_smote_resample(X: torch.Tensor, y: torch.Tensor, *, sampling_strategy="auto",
@@ -221,6 +226,7 @@ def borderline_smote_resample(X: torch.Tensor, y: torch.Tensor, *, sampling_stra
     return X_res, y_res
 
 
+@single_threaded_cpu
 def _borderline_resample(X, y, sampling_strategy, k_neighbors, m_neighbors, kind, generator):
     """BorderlineSMOTE, also returning ``{label: indices into X of the danger rows}``."""
     X, y = _prepare(X, y)
@@ -236,17 +242,19 @@ def _borderline_resample(X, y, sampling_strategy, k_neighbors, m_neighbors, kind
             continue
         in_class = torch.nonzero(y == int(label)).squeeze(1)
         X_class = X[in_class]
-        danger = _danger(X, y, X_class, int(label), m)
+        danger, nn_all = _danger(X, y, X_class, int(label), m)
         if not bool(danger.any()):
             continue
         danger_rows[label] = in_class[danger]
+        # kind 2 looks for neighbours among all rows: the danger search already ranked them
+        known = nn_all[danger, :k] if kind == "borderline-2" and k <= m else None
         parts.append((_borderline_rows(X, y, X_class, X_class[danger], int(label), n_new, k,
-                                       kind, g), label))
+                                       kind, g, known), label))
     X_res, y_res = _stack(X, y, parts)
     return X_res, y_res, danger_rows
 
 
-def _borderline_rows(X, y, X_class, X_danger, label, n_new, k, kind, g):
+def _borderline_rows(X, y, X_class, X_danger, label, n_new, k, kind, g, neighbors=None):
     if kind == "borderline-1":
         pool = X_class
         _check_class_size(X_class.shape[0], k, "k_neighbors", label)
@@ -254,7 +262,8 @@ def _borderline_rows(X, y, X_class, X_danger, label, n_new, k, kind, g):
         pool = X
         if k >= X.shape[0]:
             raise ValueError(f"k_neighbors={k} must be smaller than the number of rows ({X.shape[0]})")
-    neighbors = _neighbors_within(pool, X_danger, k)
+    if neighbors is None:
+        neighbors = _neighbors_within(pool, X_danger, k)
     flat = _randint(X_danger.shape[0] * k, n_new, g, X.device)
     steps = _uniform(n_new, g, X.device, X.dtype)
     rows, cols = flat // k, flat % k
@@ -267,6 +276,7 @@ def _borderline_rows(X, y, X_class, X_danger, label, n_new, k, kind, g):
 
 # ----------------------------------------------------------------------------- ADASYN
 
+@single_threaded_cpu
 def adasyn_counts(X: torch.Tensor, y: torch.Tensor, target, n_samples: int,
                   n_neighbors: int = 5) -> torch.Tensor:
     """How many synthetic rows ADASYN seeds from each row of class ``target``.
@@ -308,6 +318,7 @@ def _adasyn_counts(X, y, X_class, label, n_samples, k):
     return torch.from_numpy(counts).to(X.device)
 
 
+@single_threaded_cpu
 def adasyn_resample(X: torch.Tensor, y: torch.Tensor, *, sampling_strategy="auto",
                     n_neighbors: int = 5, generator=None) -> tuple[torch.Tensor, torch.Tensor]:
     """ADASYN, like ``imblearn.over_sampling.ADASYN``.
