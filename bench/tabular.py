@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -48,6 +49,18 @@ def make_data(n_minority: int, n_features: int, seed: int = 0):
     return X, y
 
 
+def _release_free_memory() -> None:
+    """Hand freed heap pages back to the OS so that reusing them counts as new memory."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 class PeakMemory:
     """Extra memory during a block: CPU resident high-water mark, or CUDA allocations."""
 
@@ -68,8 +81,9 @@ class PeakMemory:
             torch.cuda.reset_peak_memory_stats(self.device)
             self.base = torch.cuda.memory_allocated(self.device)
         else:
+            _release_free_memory()
             try:
-                Path("/proc/self/clear_refs").write_text("5")
+                Path("/proc/self/clear_refs").write_text("5")  # resets the high-water mark
             except OSError:
                 pass
             self.base = self._status("VmRSS")
@@ -87,8 +101,10 @@ class PeakMemory:
 
 def measure(fn, device: torch.device, repeat: int) -> tuple[float, float, float, object]:
     """Median wall seconds, median process CPU seconds and largest peak extra MiB over
-    ``repeat`` calls."""
+    ``repeat`` calls (after one untimed warm-up call when ``repeat > 1``)."""
     times, cpu, peaks, out = [], [], [], None
+    if repeat > 1:  # an untimed warm-up call absorbs first-call costs
+        fn()
     for _ in range(repeat):
         out = None
         with PeakMemory(device) as mem:
@@ -101,16 +117,11 @@ def measure(fn, device: torch.device, repeat: int) -> tuple[float, float, float,
     return statistics.median(times), statistics.median(cpu), max(peaks), out
 
 
-def run_imblearn(name: str, X: np.ndarray, y: np.ndarray, threads: int):
+def run_imblearn(name: str, X: np.ndarray, y: np.ndarray):
     import imblearn.over_sampling as imb
-    from threadpoolctl import threadpool_limits
 
     sampler = getattr(imb, name)(random_state=0)
-
-    def call():
-        with threadpool_limits(threads):
-            return sampler.fit_resample(X, y)
-    return call
+    return lambda: sampler.fit_resample(X, y)
 
 
 def main(argv=None) -> None:
@@ -125,6 +136,9 @@ def main(argv=None) -> None:
                    help="skip imbalanced-learn when its neighbour-search work exceeds this: "
                         "N^2 x features for SMOTE, 4 N^2 x features for the others (which "
                         "also search the 3N rows of all classes)")
+    p.add_argument("--slow-methods-max-rows", type=int, default=None,
+                   help="run BorderlineSMOTE and ADASYN (both libraries) only up to this "
+                        "minority size; SMOTE runs at every size")
     args = p.parse_args(argv)
     if args.device == "cpu" and not args.threads:
         args.threads = 2
@@ -134,7 +148,14 @@ def main(argv=None) -> None:
         args.sizes.split(",") if args.sizes else FULL_SIZES)
     methods = [m.strip() for m in args.methods.split(",")]
 
-    rows, skipped = [], []
+    # scikit-learn's OpenMP and BLAS pools get the same thread count as torch
+    with threadpool_limits(threads):
+        rows, skipped, omitted = run_all(args, sizes, methods, device)
+    write_results(args, argv, device, threads, rows, skipped, omitted)
+
+
+def run_all(args, sizes, methods, device):
+    rows, skipped, omitted = [], [], []
     for size in sizes:
         n_min, n_feat = (int(v) for v in size.lower().split("x"))
         X, y = make_data(n_min, n_feat)
@@ -142,9 +163,10 @@ def main(argv=None) -> None:
         repeat = 3 if n_min <= 5000 else 1
         for method in methods:
             label, ours_fn, imb_name, kw = METHODS[method]
-            if repeat > 1:  # warm-up (first-call costs) for the small sizes only
-                ours_fn(Xd, yd, generator=0, **kw)
-
+            if method != "smote" and args.slow_methods_max_rows is not None \
+                    and n_min > args.slow_methods_max_rows:
+                omitted.append(f"{label} {size}")
+                continue
             def call_ours(fn=ours_fn, kw=kw, X=Xd, y=yd):
                 return fn(X, y, generator=0, **kw)
 
@@ -154,7 +176,7 @@ def main(argv=None) -> None:
             work = n_min**2 * n_feat * (1 if method == "smote" else 4)
             run_ref = n_min <= args.imblearn_max_rows and work <= args.imblearn_max_work
             if run_ref:
-                t_ref, c_ref, m_ref, ref = measure(run_imblearn(imb_name, X.numpy(), y.numpy(), threads),
+                t_ref, c_ref, m_ref, ref = measure(run_imblearn(imb_name, X.numpy(), y.numpy()),
                                             torch.device("cpu"), repeat)
                 if ref[0].shape[0] != n_out:
                     raise RuntimeError(f"{label} {size}: {n_out} rows vs imblearn {ref[0].shape[0]}")
@@ -168,16 +190,22 @@ def main(argv=None) -> None:
             row = [label, f"{n_min:,} x {n_feat}", f"{3 * n_min:,}", *cells]
             print(" | ".join(row), flush=True)
             rows.append(row)
+    return rows, skipped, omitted
 
+
+def write_results(args, argv, device, threads, rows, skipped, omitted) -> None:
     notes = (
         f"Command: `python bench/tabular.py {' '.join(argv if argv is not None else sys.argv[1:])}`"
         f" (threads: {threads}). Data: float32, minority N rows ~ N(0, I), majority 2N rows ~ "
         "N(0.5, I); sampling_strategy='auto' (N new rows); k=5, m=10. Times are medians of 3 "
         "calls for N <= 5 000 (after a warm-up call), one call above. Peak MiB: extra memory "
-        "during the call (CPU: resident high-water mark; CUDA: allocated). CPU-time ratio: "
+        "during the call (CPU: rise of the resident high-water mark after freed heap pages are "
+        "returned with malloc_trim; CUDA: allocated bytes). CPU-time ratio: "
         "imblearn's process CPU seconds over helpers', a check on the wall-clock ratio when "
         "other work shares the cores."
     )
+    if omitted:
+        notes += " Not run at all (time on this machine): " + ", ".join(omitted) + "."
     if skipped:
         notes += " imbalanced-learn not run (too slow for this machine): " + ", ".join(skipped) + "."
     header = ["method", "minority rows x features", "total rows", "imblearn s", "helpers s",

@@ -171,7 +171,7 @@ def block_slices(batch: int, sample_bytes: int, device: torch.device,
     """Slices of the batch processed together.
 
     On a GPU the whole batch is one block. On the CPU the batch is cut into blocks of a few
-    megabytes so that the chain of element-wise passes of a pipeline stays in the processor's
+    megabytes (6 MB per thread, at most 16 MB) so that the chain of element-wise passes of a pipeline stays in the processor's
     cache instead of streaming the whole batch through memory once per pass (the parameters
     are drawn for the whole batch beforehand, so the result does not depend on the blocks).
     """
@@ -179,7 +179,8 @@ def block_slices(batch: int, sample_bytes: int, device: torch.device,
         if device.type != "cpu":
             block_size = batch
         else:
-            block_size = max(1, min(batch, (6 << 20) // max(1, sample_bytes)))
+            budget = min((6 << 20) * torch.get_num_threads(), 16 << 20)
+            block_size = max(1, min(batch, budget // max(1, sample_bytes)))
     count = -(-batch // block_size)  # blocks of (nearly) equal size, none larger than block_size
     for k in range(count):
         yield slice(k * batch // count, (k + 1) * batch // count)

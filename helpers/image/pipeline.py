@@ -51,7 +51,8 @@ class Pipeline(nn.Module):
         transforms: sequence of ``helpers.image`` transforms (geometric, photometric, erasing,
             policies, ``Normalize``).
         dtype: output floating dtype (default float32), or None to keep the input dtype.
-        block_size: samples per block on the CPU (default: about 6 MB of float images).
+        block_size: samples per block on the CPU (default: 6 MB of float images per thread,
+            at most 16 MB).
         generator: default generator (None, int seed or ``torch.Generator``).
 
     ``forward(x, mask=None, boxes=None, *, generator=None)`` returns ``x`` or a tuple with the

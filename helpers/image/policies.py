@@ -23,6 +23,7 @@ from ._common import (
     as_batch,
     check_interpolation,
     get_generator,
+    param_device,
     rand,
     unbatch,
 )
@@ -401,9 +402,11 @@ class AugMix(_Policy):
         space = AUGMIX_SPACE if self.all_ops else AUGMIX_PARTIAL_SPACE
         names, table, signed = _space_tables(space, shape[-2:], self.PARAMETER_MAX)
         g = generator
-        pair = torch._sample_dirichlet(torch.full((batch, 2), self.alpha, dtype=torch.float64), generator=g)
+        dev = param_device(g)
+        pair = torch._sample_dirichlet(torch.full((batch, 2), self.alpha, dtype=torch.float64, device=dev),
+                                       generator=g).cpu()
         chain_w = torch._sample_dirichlet(torch.full((batch, self.mixture_width), self.alpha,
-                                                     dtype=torch.float64), generator=g)
+                                                     dtype=torch.float64, device=dev), generator=g).cpu()
         chain_w = chain_w * pair[:, 1:]
         if self.chain_depth > 0:
             depth = torch.full((batch, self.mixture_width), self.chain_depth)

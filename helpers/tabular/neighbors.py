@@ -4,15 +4,24 @@ This is the search that SMOTE, BorderlineSMOTE and ADASYN need (course section 4
 with ``sklearn.neighbors.NearestNeighbors(n_neighbors=k).kneighbors(queries,
 return_distance=False)`` (Euclidean metric) up to the order of exactly tied distances.
 
-How it stays fast and bounded: the queries are processed in chunks of rows. For one chunk the
-squared distances to every reference row come from a single matrix product,
-``|r|^2 - 2 q.r`` (the expansion ``torch.cdist`` uses in its matrix-product mode, without the
-square root and without the per-query constant ``|q|^2``, neither of which changes the
-ranking). The reference rows are grouped into blocks of ``BLOCK`` rows; the k nearest
-neighbours of a query always lie in the k blocks whose closest member is nearest, so only
-``min`` over each block, a ``topk`` over the block minima and a ``topk`` over the few selected
-blocks are needed, instead of a ``topk`` over every distance. Memory per chunk is
-``chunk_rows x n_reference`` distances, never the full ``n x n`` matrix.
+How it stays fast and bounded:
+
+* Queries are processed in chunks of rows. A chunk's squared distances to every reference row
+  come from one matrix product, ``|r|^2 - 2 q.r`` (the expansion ``torch.cdist`` uses in its
+  matrix-product mode, without the square root and without the per-query constant ``|q|^2``,
+  neither of which changes the ranking). Memory is ``chunk_rows x n_reference`` distances per
+  worker (``max_chunk_bytes``), never the full ``n x n`` matrix.
+* Reference rows are grouped into blocks of ``BLOCK``. The k nearest neighbours of a query
+  always lie in the k blocks whose closest member is nearest, so the search takes a ``min``
+  over each block, a ``topk`` over the block minima and a ``topk`` over the few selected
+  blocks, instead of a ``topk`` over every distance.
+* On the CPU the product is computed in 2048-column tiles whose block minima are taken while
+  the tile is still in cache, and whole chunks are shared among ``torch.get_num_threads()``
+  worker threads, each running torch single-threaded (as scikit-learn's own search does with
+  OpenMP), so threads never wait for one another between small operations. The SMOTE-family
+  functions run torch single-threaded around the search for the same reason; both restore the
+  thread count on exit. On CUDA one chunk spans all columns and TF32 is switched off for the
+  product (it would round distances).
 """
 
 from __future__ import annotations
@@ -84,7 +93,15 @@ def _kneighbors(queries: torch.Tensor, reference: torch.Tensor, k: int,
     if max_chunk_bytes is None:
         max_chunk_bytes = DEFAULT_CHUNK_BYTES["cuda" if r.is_cuda else "cpu"]
     q = r if queries is reference else queries.to(dtype) - centre
-    return _search(q, r, k, int(max_chunk_bytes))
+    if not r.is_cuda:
+        return _search(q, r, k, int(max_chunk_bytes))
+    # TF32 matrix products (if a caller enabled them) would round distances to ~3 digits.
+    precision = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision("highest")
+    try:
+        return _search(q, r, k, int(max_chunk_bytes))
+    finally:
+        torch.set_float32_matmul_precision(precision)
 
 
 def _search(q: torch.Tensor, r: torch.Tensor, k: int, max_chunk_bytes: int) -> torch.Tensor:
