@@ -148,10 +148,20 @@ def main(argv=None) -> None:
         args.sizes.split(",") if args.sizes else FULL_SIZES)
     methods = [m.strip() for m in args.methods.split(",")]
 
+    load_before = _load_average()
     # scikit-learn's OpenMP and BLAS pools get the same thread count as torch
     with threadpool_limits(threads):
         rows, skipped, omitted = run_all(args, sizes, methods, device)
+    omitted.append(f"load average {load_before} before, {_load_average()} after")
     write_results(args, argv, device, threads, rows, skipped, omitted)
+
+
+def _load_average() -> str:
+    """The 1-minute load average: other jobs sharing the cores skew wall-clock ratios."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "unknown"
 
 
 def run_all(args, sizes, methods, device):
@@ -204,6 +214,8 @@ def write_results(args, argv, device, threads, rows, skipped, omitted) -> None:
         "imblearn's process CPU seconds over helpers', a check on the wall-clock ratio when "
         "other work shares the cores."
     )
+    load = omitted.pop()
+    notes += f" Machine {load} (the CPU-time ratio is the steadier figure when it is high)."
     if omitted:
         notes += " Not run at all (time on this machine): " + ", ".join(omitted) + "."
     if skipped:

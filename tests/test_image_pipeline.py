@@ -90,3 +90,12 @@ def test_policies_and_normalize_run_inside(x):
 def test_bad_arguments_name_themselves(make, arg):
     with pytest.raises(ValueError, match=arg):
         make()
+
+
+def test_elastic_field_composes_with_later_warps():
+    xf = torch.rand(6, 3, 20, 24, generator=torch.Generator().manual_seed(6))
+    elastic = I.ElasticTransform(alpha=30.0, sigma=3.0)
+    fused = I.Pipeline([elastic, I.RandomHorizontalFlip(p=1.0)])(xf, generator=7)
+    disp = I.sample_elastic_displacement(6, (20, 24), (30.0, 30.0), (3.0, 3.0), generator=7)
+    ref = I.elastic(xf, disp, fill=0.0).flip(-1)
+    torch.testing.assert_close(fused, ref, atol=1e-5, rtol=0)

@@ -111,12 +111,12 @@ def apply_matrix_grid(matrix: torch.Tensor, out_size, offset=None) -> torch.Tens
     return pts if offset is None else pts + offset
 
 
-def sample_field(field: torch.Tensor, where: torch.Tensor, size) -> torch.Tensor:
+def sample_field(values: torch.Tensor, where: torch.Tensor, size) -> torch.Tensor:
     """Bilinear read of a ``(B, h, w, 2)`` field at edge coordinates ``where`` (B, h2, w2, 2)."""
     h, w = size
     scale = torch.tensor([2.0 / w, 2.0 / h], device=where.device, dtype=where.dtype)
     grid = where * scale - 1.0
-    out = F.grid_sample(field.permute(0, 3, 1, 2), grid, mode="bilinear",
+    out = F.grid_sample(values.permute(0, 3, 1, 2), grid, mode="bilinear",
                         padding_mode="border", align_corners=False)
     return out.permute(0, 2, 3, 1)
 
