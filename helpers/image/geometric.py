@@ -410,7 +410,7 @@ class GeometricTransform(nn.Module):
 
     def sample_warp(self, batch: int, size, *, generator=None, device="cpu") -> Warp:
         """Per-sample parameters for ``batch`` images of ``size`` (H, W), as one :class:`Warp`."""
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define sample_warp")
 
     def may_leave_image(self) -> bool:
         """Whether sample points can fall outside the input (then ``fill`` matters)."""

@@ -515,7 +515,7 @@ class PixelTransform(nn.Module):
         return {}
 
     def apply_(self, w, params, bound, integer):
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define apply_")
 
     def forward(self, x, mask=None, boxes=None, *, generator=None):
         xb, _ = as_batch(x, channels=self.channels)
@@ -552,7 +552,7 @@ class _RandomApply(PixelTransform):
         return w.index_copy_(0, idx, sub)
 
     def op_(self, w, params, bound, integer):
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define op_")
 
 
 def _rows(params: dict, idx: torch.Tensor) -> dict:
