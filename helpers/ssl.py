@@ -22,7 +22,7 @@ from .image import (
     RandomHorizontalFlip,
     RandomResizedCrop,
 )
-from .image._common import as_batch, get_generator
+from .image._common import as_batch, make_generator
 
 
 def simclr_pipeline(size=224, *, strength: float = 1.0, blur_p: float = 0.5, scale=(0.08, 1.0),
@@ -61,11 +61,11 @@ class SimCLRViews(nn.Module):
                  generator=None):
         super().__init__()
         self.pipeline = simclr_pipeline(size, strength=strength, blur_p=blur_p, scale=scale)
-        self.generator = get_generator(generator)
+        self.generator = make_generator(generator)
 
     def forward(self, x, *, generator=None):
         xb, single = as_batch(x, channels={1, 3})
-        g = get_generator(generator) if generator is not None else self.generator
+        g = make_generator(generator) if generator is not None else self.generator
         views = self.pipeline(torch.cat((xb, xb)), generator=g)
         v1, v2 = views.chunk(2)
         return (v1[0], v2[0]) if single else (v1, v2)

@@ -20,7 +20,7 @@ from numbers import Real
 
 import torch
 
-from .._validate import check_image_batch, make_generator
+from .._validate import check_image_batch, make_generator  # noqa: F401 - re-exported for the image modules
 
 INTERPOLATIONS = ("nearest", "bilinear")
 
@@ -42,11 +42,6 @@ def max_value(dtype: torch.dtype) -> float:
 def work_dtype(x: torch.Tensor) -> torch.dtype:
     """The floating dtype computations on ``x`` run in (float32 for integer images)."""
     return x.dtype if x.is_floating_point() else torch.float32
-
-
-def get_generator(generator) -> torch.Generator | None:
-    """``None``, an int seed or a ``torch.Generator`` -> generator (or None for the global RNG)."""
-    return make_generator(generator)
 
 
 def param_device(generator: torch.Generator | None) -> torch.device:

@@ -21,7 +21,7 @@ from torch import nn
 from .._validate import check_int, check_probability, check_range
 from ._common import (
     as_batch,
-    get_generator,
+    make_generator,
     noise_generator,
     per_sample,
     randint_below,
@@ -118,7 +118,7 @@ def erase(x, top, left, height, width, value=0.0, *, generator=None):
 def _fill_params(kind, sizes: torch.Tensor, xb: torch.Tensor, generator) -> dict:
     if kind != "random":
         return dict(value=kind, noise=None)
-    g = noise_generator(get_generator(generator), xb.device)
+    g = noise_generator(make_generator(generator), xb.device)
     n = int(sizes.sum())
     if xb.is_floating_point():
         noise = torch.randn(n, generator=g, device=xb.device, dtype=xb.dtype)
@@ -140,7 +140,7 @@ def sample_erasing_params(batch: int, shape, p=0.5, scale=(0.02, 0.33), ratio=(0
     Returns ``dict(top, left, height, width)`` int64 ``(batch,)`` on ``device``.
     """
     _, H, W = shape
-    g = get_generator(generator)
+    g = make_generator(generator)
     erase_it = uniform(batch, 0.0, 1.0, g, "cpu") < p
     area = uniform(batch, scale[0], scale[1], g, "cpu", attempts).double() * (H * W)
     aspect = torch.exp(uniform(batch, math.log(ratio[0]), math.log(ratio[1]), g, "cpu", attempts)).double()
@@ -178,11 +178,11 @@ class RandomErasing(nn.Module):
             raise ValueError(f"ratio must be positive, got {ratio!r}")
         _value_kind(value, 1 if not isinstance(value, list | tuple) else len(value))
         self.value = value
-        self.generator = get_generator(generator)
+        self.generator = make_generator(generator)
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", dtype=torch.float32) -> dict:
         """Boxes for ``batch`` images of ``shape`` (C, H, W); noise (if any) of ``dtype``'s kind."""
-        generator = get_generator(generator)
+        generator = make_generator(generator)
         params = sample_erasing_params(batch, shape, self.p, self.scale, self.ratio,
                                        generator=generator, device=device)
         return self._with_value(params, shape, generator, device, dtype)
@@ -217,7 +217,7 @@ class RandomErasing(nn.Module):
 
     def forward(self, x, mask=None, boxes=None, *, generator=None):
         xb, single = as_batch(x)
-        g = get_generator(generator) if generator is not None else self.generator
+        g = make_generator(generator) if generator is not None else self.generator
         params = self.sample_params(xb.shape[0], tuple(xb.shape[1:]), generator=g, device=xb.device,
                                     dtype=xb.dtype)
         out = unbatch(erase_(xb.clone(), params), single)
@@ -237,9 +237,9 @@ class Cutout(RandomErasing):
         self.size = check_int(size, "size", minimum=1)
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", dtype=torch.float32) -> dict:
-        generator = get_generator(generator)
+        generator = make_generator(generator)
         _, H, W = shape
-        g = get_generator(generator)
+        g = make_generator(generator)
         chosen = uniform(batch, 0.0, 1.0, g, "cpu") < self.p
         cy = randint_below(torch.full((batch,), H), g)
         cx = randint_below(torch.full((batch,), W), g)

@@ -39,7 +39,7 @@ from ._common import (
     bernoulli,
     check_interpolation,
     fill_values,
-    get_generator,
+    make_generator,
     noise_generator,
     per_sample,
     per_sample_pair,
@@ -282,7 +282,7 @@ def sample_resized_crop_params(batch: int, size, scale=(0.08, 1.0), ratio=(3 / 4
     Returns ``dict(top, left, height, width)``: int64 ``(batch,)`` tensors on ``device``.
     """
     H, W = size
-    g = get_generator(generator)
+    g = make_generator(generator)
     area = uniform(batch, scale[0], scale[1], g, "cpu", attempts).double() * (H * W)
     log_ratio = uniform(batch, math.log(ratio[0]), math.log(ratio[1]), g, "cpu", attempts)
     aspect = torch.exp(log_ratio).double()
@@ -318,7 +318,7 @@ def sample_affine_params(batch: int, size, degrees=(0.0, 0.0), translate=None, s
     Returns ``dict(angle (B,), translate (B, 2), scale (B,), shear (B, 2))`` float32.
     """
     H, W = size
-    g = get_generator(generator)
+    g = make_generator(generator)
     angle = uniform(batch, degrees[0], degrees[1], g, device)
     if translate is not None:
         mx, my = float(translate[0] * W), float(translate[1] * H)
@@ -344,7 +344,7 @@ def sample_elastic_displacement(batch: int, size, alpha=(50.0, 50.0), sigma=(5.0
     The noise is drawn on ``device`` (seeded from ``generator``).
     """
     H, W = size
-    g = noise_generator(get_generator(generator), torch.device(device))
+    g = noise_generator(make_generator(generator), torch.device(device))
     noise = torch.rand(batch, 2, H, W, generator=g, device=device).mul_(2).sub_(1)
     dx = _blur_axes(noise[:, :1], sigma, _elastic_kernel(sigma[0]))
     dy = _blur_axes(noise[:, 1:], sigma, _elastic_kernel(sigma[1]))
@@ -406,7 +406,7 @@ class GeometricTransform(nn.Module):
 
     def __init__(self, generator=None):
         super().__init__()
-        self.generator = get_generator(generator)
+        self.generator = make_generator(generator)
 
     def sample_warp(self, batch: int, size, *, generator=None, device="cpu") -> Warp:
         """Per-sample parameters for ``batch`` images of ``size`` (H, W), as one :class:`Warp`."""
@@ -418,7 +418,7 @@ class GeometricTransform(nn.Module):
 
     def forward(self, x, mask=None, boxes=None, *, generator=None):
         xb, single = as_batch(x)
-        g = get_generator(generator) if generator is not None else self.generator
+        g = make_generator(generator) if generator is not None else self.generator
         warp = self.sample_warp(xb.shape[0], tuple(xb.shape[-2:]), generator=g, device=xb.device)
         out = unbatch(self.apply_image(xb, warp), single)
         return _with_targets(out, warp, mask, boxes, single, self.mask_fill, self.apply_mask)
@@ -473,7 +473,7 @@ class _RandomFlip(GeometricTransform):
         self.p = check_probability(p, "p")
 
     def sample_warp(self, batch, size, *, generator=None, device="cpu") -> Warp:
-        generator = get_generator(generator)
+        generator = make_generator(generator)
         flags = bernoulli(batch, self.p, generator, device)
         length = size[1] if self.axis == 0 else size[0]
         return Warp(flip_matrix(flags, length, self.axis), tuple(size), tuple(size))
@@ -533,12 +533,12 @@ class RandomAffine(GeometricTransform):
         return True
 
     def sample_params(self, batch, size, *, generator=None, device="cpu") -> dict:
-        generator = get_generator(generator)
+        generator = make_generator(generator)
         return sample_affine_params(batch, size, self.degrees, self.translate, self.scale, self.shear,
                                     generator=generator, device=device)
 
     def sample_warp(self, batch, size, *, generator=None, device="cpu") -> Warp:
-        generator = get_generator(generator)
+        generator = make_generator(generator)
         p = self.sample_params(batch, size, generator=generator, device=device)
         center = _center(self.center, batch, size, device)
         m = affine_inverse_matrix(p["angle"], p["translate"], p["scale"], p["shear"], center)
@@ -571,7 +571,7 @@ class RandomRotation(RandomAffine):
         super().__init__(degrees, interpolation=interpolation, fill=fill, center=center, generator=generator)
 
     def sample_params(self, batch, size, *, generator=None, device="cpu") -> dict:
-        generator = get_generator(generator)
+        generator = make_generator(generator)
         p = super().sample_params(batch, size, generator=generator, device=device)
         p["angle"] = -p["angle"]  # torchvision's rotate turns the other way from affine
         return p
@@ -597,7 +597,7 @@ class RandomResizedCrop(GeometricTransform):
         self.interpolation = check_interpolation(interpolation)
 
     def sample_warp(self, batch, size, *, generator=None, device="cpu") -> Warp:
-        generator = get_generator(generator)
+        generator = make_generator(generator)
         p = sample_resized_crop_params(batch, size, self.scale, self.ratio, generator=generator, device=device)
         m = crop_matrix(p["top"], p["left"], p["height"], p["width"], self.size)
         return Warp(m, tuple(size), self.size)
@@ -624,7 +624,7 @@ class RandomCrop(GeometricTransform):
         return any(self.padding) or self.pad_if_needed
 
     def sample_params(self, batch, size, *, generator=None, device="cpu") -> dict:
-        generator = get_generator(generator)
+        generator = make_generator(generator)
         H, W = size
         left, top, right, bottom = self.padding
         ch, cw = self.size
@@ -635,13 +635,13 @@ class RandomCrop(GeometricTransform):
         ph, pw = H + top + bottom, W + left + right
         if ph < ch or pw < cw:
             raise ValueError(f"size {self.size} is larger than the padded image {(ph, pw)}")
-        g = get_generator(generator)
+        g = make_generator(generator)
         ty = randint_below(torch.full((batch,), ph - ch + 1, dtype=torch.long), g) - top
         tx = randint_below(torch.full((batch,), pw - cw + 1, dtype=torch.long), g) - left
         return dict(top=ty.to(device), left=tx.to(device))
 
     def sample_warp(self, batch, size, *, generator=None, device="cpu") -> Warp:
-        generator = get_generator(generator)
+        generator = make_generator(generator)
         p = self.sample_params(batch, size, generator=generator, device=device)
         ch, cw = self.size
         full = torch.ones(batch, dtype=torch.float64, device=device)
@@ -683,7 +683,7 @@ class ElasticTransform(GeometricTransform):
         return True
 
     def sample_warp(self, batch, size, *, generator=None, device="cpu") -> Warp:
-        generator = get_generator(generator)
+        generator = make_generator(generator)
         disp = sample_elastic_displacement(batch, size, self.alpha, self.sigma, generator=generator,
                                            device=device)
         offset = _normalised_to_pixels(disp, size)

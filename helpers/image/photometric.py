@@ -30,7 +30,7 @@ from .._validate import check_int, check_probability, check_range
 from ._common import (
     as_batch,
     bernoulli,
-    get_generator,
+    make_generator,
     per_sample,
     rand,
     scratch,
@@ -509,7 +509,7 @@ class PixelTransform(nn.Module):
 
     def __init__(self, generator=None):
         super().__init__()
-        self.generator = get_generator(generator)
+        self.generator = make_generator(generator)
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", **_) -> dict:
         return {}
@@ -519,7 +519,7 @@ class PixelTransform(nn.Module):
 
     def forward(self, x, mask=None, boxes=None, *, generator=None):
         xb, _ = as_batch(x, channels=self.channels)
-        g = get_generator(generator) if generator is not None else self.generator
+        g = make_generator(generator) if generator is not None else self.generator
         params = self.sample_params(xb.shape[0], tuple(xb.shape[1:]), generator=g, device=xb.device)
         out = _run(x, lambda w, bd, it: self.apply_(w, params, bd, it), channels=self.channels)
         extras = [t for t in (mask, boxes) if t is not None]
@@ -534,7 +534,7 @@ class _RandomApply(PixelTransform):
         self.p = check_probability(p, "p")
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", **_) -> dict:
-        generator = get_generator(generator)
+        generator = make_generator(generator)
         return dict(apply=bernoulli(batch, self.p, generator, device))
 
     def block_key(self, params) -> torch.Tensor:
@@ -596,7 +596,7 @@ class ColorJitter(_RandomApply):
         self.hue = _jitter_range(hue, "hue", center=0.0, bound=(-0.5, 0.5))
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", **_) -> dict:
-        generator = get_generator(generator)
+        generator = make_generator(generator)
         params = super().sample_params(batch, shape, generator=generator, device=device)
         params["order"] = rand(batch, generator, "cpu", 4).argsort(dim=1).to(device)
         for name in ("brightness", "contrast", "saturation", "hue"):
@@ -639,7 +639,7 @@ class GaussianBlur(_RandomApply):
             raise ValueError(f"sigma must be > 0, got {sigma!r}")
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", **_) -> dict:
-        generator = get_generator(generator)
+        generator = make_generator(generator)
         _kernel_size(self.kernel_size, shape[-2:])
         params = super().sample_params(batch, shape, generator=generator, device=device)
         s = uniform(batch, self.sigma[0], self.sigma[1], generator, device)
@@ -657,7 +657,7 @@ class RandomChannelShuffle(_RandomApply):
         super().__init__(p, generator)
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", **_) -> dict:
-        generator = get_generator(generator)
+        generator = make_generator(generator)
         params = super().sample_params(batch, shape, generator=generator, device=device)
         params["perm"] = rand(batch, generator, "cpu", shape[0]).argsort(1).to(device)
         return params

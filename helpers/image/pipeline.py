@@ -34,7 +34,7 @@ from torch import nn
 from ._common import (
     as_batch,
     block_slices,
-    get_generator,
+    make_generator,
     scratch,
     slice_params,
     unbatch,
@@ -72,12 +72,12 @@ class Pipeline(nn.Module):
         self.transforms = nn.ModuleList(transforms)
         self.dtype = dtype
         self.block_size = block_size
-        self.generator = get_generator(generator)
+        self.generator = make_generator(generator)
         self.stages = _group(transforms)
 
     def sample(self, batch: int, shape, *, generator=None, device="cpu", dtype=torch.float32) -> list:
         """Per-sample parameters of every stage for ``batch`` images of ``shape`` (C, H, W)."""
-        generator = get_generator(generator)
+        generator = make_generator(generator)
         C, H, W = shape
         size = (H, W)
         plans = []
@@ -96,7 +96,7 @@ class Pipeline(nn.Module):
 
     def forward(self, x, mask=None, boxes=None, *, generator=None):
         xb, single = as_batch(x)
-        g = get_generator(generator) if generator is not None else self.generator
+        g = make_generator(generator) if generator is not None else self.generator
         float_mode = self.dtype is not None
         integer = xb.dtype == torch.uint8 and not float_mode
         out_dtype = self.dtype if float_mode else xb.dtype

@@ -22,7 +22,7 @@ from .._validate import check_int, check_positive
 from ._common import (
     as_batch,
     check_interpolation,
-    get_generator,
+    make_generator,
     param_device,
     rand,
     unbatch,
@@ -273,13 +273,13 @@ class _Policy(nn.Module):
         if fill is not None and not isinstance(fill, int | float | list | tuple):
             raise ValueError(f"fill must be None, a number or a per-channel sequence, got {fill!r}")
         self.fill = fill
-        self.generator = get_generator(generator)
+        self.generator = make_generator(generator)
 
     def forward(self, x, mask=None, boxes=None, *, generator=None):
         if mask is not None or boxes is not None:
             raise ValueError(f"{type(self).__name__} transforms images only; mask and boxes must be None")
         xb, single = as_batch(x, channels=self.channels)
-        g = get_generator(generator) if generator is not None else self.generator
+        g = make_generator(generator) if generator is not None else self.generator
         params = self.sample_params(xb.shape[0], tuple(xb.shape[1:]), generator=g, device=xb.device)
         w, bound, integer = to_work(xb)
         return unbatch(from_work(self.apply_(w, params, bound, integer), xb.dtype), single)
@@ -301,7 +301,7 @@ class RandAugment(_Policy):
             raise ValueError(f"magnitude must be < num_magnitude_bins={num_magnitude_bins}, got {magnitude}")
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", **_) -> dict:
-        generator = get_generator(generator)
+        generator = make_generator(generator)
         names, table, signed = _space_tables(RAND_AUGMENT_SPACE, shape[-2:], self.num_magnitude_bins)
         ops, mags = [], []
         for _ in range(self.num_ops):
@@ -329,7 +329,7 @@ class TrivialAugmentWide(_Policy):
         self.num_magnitude_bins = check_int(num_magnitude_bins, "num_magnitude_bins", minimum=2)
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", **_) -> dict:
-        generator = get_generator(generator)
+        generator = make_generator(generator)
         names, table, signed = _space_tables(TRIVIAL_AUGMENT_SPACE, shape[-2:], self.num_magnitude_bins)
         op = (rand(batch, generator, "cpu") * len(names)).long().clamp_(max=len(names) - 1)
         level = (rand(batch, generator, "cpu") * self.num_magnitude_bins).long().clamp_(
@@ -356,7 +356,7 @@ class AutoAugment(_Policy):
         self.policy = key
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", **_) -> dict:
-        generator = get_generator(generator)
+        generator = make_generator(generator)
         names, table, signed = _space_tables(AUTO_AUGMENT_SPACE, shape[-2:], 10)
         policy = POLICIES[self.policy]
         op_of = torch.tensor([[names.index(step[0]) for step in sub] for sub in policy])
@@ -398,7 +398,7 @@ class AugMix(_Policy):
         self.all_ops = bool(all_ops)
 
     def sample_params(self, batch, shape, *, generator=None, device="cpu", **_) -> dict:
-        generator = get_generator(generator)
+        generator = make_generator(generator)
         space = AUGMIX_SPACE if self.all_ops else AUGMIX_PARTIAL_SPACE
         names, table, signed = _space_tables(space, shape[-2:], self.PARAMETER_MAX)
         g = generator
