@@ -10,13 +10,14 @@ LAB_ARGS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 PYTEST_ARGS ?=
 
-.PHONY: setup lab test release bench lint clean-env help
+.PHONY: setup lab test release bench lint clean-env help grade
 
 help:
 	@echo "make lab      set up (first time only) and start JupyterLab on notebooks/"
 	@echo "make test     set up (first time only) and run the whole test suite"
 	@echo "make release  regenerate the student release notebooks/ from solutions/"
 	@echo "make bench    run the benchmarks and record results under bench/results/"
+	@echo "make grade ASSIGNMENT=09_drills [SUBMITTED=submitted] [WORKERS=N]  autograde a class"
 
 # 1. Operating-system packages (WordNet, ...). Installs them when root on Debian, else says how.
 $(STAMPS)/system: scripts/setup_system.sh
@@ -57,6 +58,14 @@ $(STAMPS)/bench: $(STAMPS)/venv
 
 bench: setup $(STAMPS)/bench
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# Autograde a class: submitted/<student>/<assignment>/*.ipynb -> gradebook.db, autograded/,
+# feedback/, grades/<assignment>.csv next to the submissions folder (docs/grading.md).
+ASSIGNMENT ?= 09_drills
+SUBMITTED ?= submitted
+WORKERS ?=
+grade: setup
+	$(PY) -m helpers.grader grade $(ASSIGNMENT) --submitted $(SUBMITTED) $(if $(WORKERS),--workers $(WORKERS),)
 
 lint: setup
 	$(VENV)/bin/ruff check helpers tests bench scripts

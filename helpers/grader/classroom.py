@@ -1,0 +1,183 @@
+"""Grade a whole class in parallel and record the results.
+
+Input: nbgrader's layout ``<submitted>/<student>/<assignment>/<notebook>.ipynb``. A process
+pool grades the students (``grade_notebook`` in each worker: restore, sandboxed run, trusted
+verdicts, autograded notebook, feedback HTML); a worker that fails or crashes costs only that
+student, who gets 0 with the reason. This process is the only writer of the gradebook
+(nbgrader's ``Gradebook``, SQLite by default, any SQLAlchemy URL such as PostgreSQL via
+``db_url``): it registers the assignment's grade cells, then per student creates or updates
+the submission and sets the automatic score of every grade cell, one commit per student. Then it
+writes the grade CSV and returns the rows for the summary table. Re-grading overwrites files
+and updates the submission in place, so it is idempotent.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .engine import ROOT, GradeResult, grade_notebook, source_notebook
+from .restore import is_grade, is_solution, meta
+from .sandbox import Limits
+
+
+@dataclass
+class ClassConfig:
+    """Settings of one grading round (``load_config`` fills them from nbgrader_config.py)."""
+
+    assignment: str
+    submitted: Path
+    course_root: Path = ROOT
+    workers: int = os.cpu_count() or 1
+    db_url: str | None = None
+    limits: Limits = field(default_factory=Limits)
+    variants: bool = True
+    secret: str | None = None
+    students: list | None = None
+
+    @property
+    def out_root(self) -> Path:
+        return self.submitted.resolve().parent
+
+
+def load_config(path: Path = ROOT / "nbgrader_config.py") -> dict:
+    """``AugcourseGrader`` and ``CourseDirectory.db_url`` settings from nbgrader_config.py."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    if not Path(path).exists():
+        return {}
+    cfg = PyFileConfigLoader(Path(path).name, path=str(Path(path).parent)).load_config()
+    out = dict(cfg.get("AugcourseGrader", {}))
+    if "db_url" in cfg.get("CourseDirectory", {}):
+        out["db_url"] = cfg.CourseDirectory.db_url
+    return out
+
+
+def find_submissions(submitted: Path, assignment: str) -> list[tuple[str, Path | None]]:
+    """``[(student, notebook path or None)]`` for every student folder, sorted."""
+    rows = []
+    for student_dir in sorted(p for p in Path(submitted).iterdir() if p.is_dir() and not p.name.startswith(".")):
+        folder = student_dir / assignment
+        nbs = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
+        rows.append((student_dir.name, nbs[0] if nbs else None))
+    return rows
+
+
+def _grade_one(student: str, path: str | None, cfg: ClassConfig) -> GradeResult:
+    out = cfg.out_root
+    src = source_notebook(cfg.assignment, None, cfg.course_root)
+    name = src.name
+    if path is None:
+        result = GradeResult(student, cfg.assignment, name, status="missing",
+                             notes=["no notebook was submitted"])
+        result.parts = {meta(c)["grade_id"]: (0.0, float(meta(c).get("points", 0)))
+                        for c in nbformat.read(src, 4).cells if is_grade(c)}
+        return result
+    try:
+        return grade_notebook(
+            path, cfg.assignment, student, limits=cfg.limits, variants=cfg.variants, secret=cfg.secret,
+            autograded_path=out / "autograded" / student / cfg.assignment / name,
+            feedback_html=out / "feedback" / student / cfg.assignment / (Path(name).stem + ".html"),
+            root=cfg.course_root)
+    except Exception as e:  # noqa: BLE001 - one student's failure must not stop the class
+        result = GradeResult(student, cfg.assignment, name, status="failed",
+                             notes=[f"grading failed ({type(e).__name__}: {e}); scored 0"])
+        result.parts = {meta(c)["grade_id"]: (0.0, float(meta(c).get("points", 0)))
+                        for c in nbformat.read(src, 4).cells if is_grade(c)}
+        result.messages["traceback"] = traceback.format_exc(limit=5)
+        return result
+
+
+def _register_assignment(gb, assignment: str, src: Path) -> None:
+    nb = nbformat.read(src, as_version=4)
+    gb.update_or_create_assignment(assignment)
+    name = src.stem
+    gb.update_or_create_notebook(name, assignment)
+    for cell in nb.cells:
+        m = meta(cell)
+        if is_grade(cell):
+            gb.update_or_create_grade_cell(m["grade_id"], name, assignment, max_score=float(m["points"]),
+                                           cell_type=cell.cell_type)
+        if is_solution(cell):
+            gb.update_or_create_solution_cell(m["grade_id"], name, assignment)
+        if is_grade(cell) or is_solution(cell) or m.get("locked"):
+            gb.update_or_create_source_cell(m["grade_id"], name, assignment, cell_type=cell.cell_type,
+                                            locked=bool(m.get("locked")), source=cell.source)
+
+
+def record(gb, result: GradeResult, notebook: str) -> None:
+    """Create or update ``result.student``'s submission and set every automatic score (one commit)."""
+    import warnings
+
+    gb.update_or_create_student(result.student)
+    with warnings.catch_warnings():  # nbgrader's own autoflush notice on updates; harmless
+        warnings.filterwarnings("ignore", message=".*not in session.*")
+        gb.update_or_create_submission(result.assignment, result.student)
+    for gid, (score, _) in result.parts.items():
+        grade = gb.find_grade(gid, notebook, result.assignment, result.student)
+        grade.auto_score = score
+        grade.needs_manual_grade = score is None
+    gb.db.commit()
+
+
+def grade_class(cfg: ClassConfig, progress=None) -> list[GradeResult]:
+    """Grade every submission of ``cfg.assignment``; return results in student order."""
+    from nbgrader.api import Gradebook
+
+    subs = find_submissions(cfg.submitted, cfg.assignment)
+    if cfg.students:
+        subs = [s for s in subs if s[0] in set(cfg.students)]
+    src = source_notebook(cfg.assignment, None, cfg.course_root)
+    db_url = cfg.db_url or f"sqlite:///{cfg.out_root / 'gradebook.db'}"
+    # nbgrader's Gradebook runs the `alembic` command of its own environment.
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    results: dict[str, GradeResult] = {}
+    with Gradebook(db_url) as gb:
+        _register_assignment(gb, cfg.assignment, src)
+        with ProcessPoolExecutor(max_workers=max(1, cfg.workers)) as pool:
+            futures = {pool.submit(_grade_one, s, str(p) if p else None, cfg): s for s, p in subs}
+            for fut in as_completed(futures):
+                student = futures[fut]
+                try:
+                    result = fut.result()
+                except Exception as e:  # noqa: BLE001 - a crashed worker costs one student
+                    result = GradeResult(student, cfg.assignment, src.name, status="failed",
+                                         notes=[f"the grading worker crashed ({type(e).__name__}); scored 0"])
+                    result.parts = {meta(c)["grade_id"]: (0.0, float(meta(c).get("points", 0)))
+                                    for c in nbformat.read(src, 4).cells if is_grade(c)}
+                result.autograded = None  # not needed here; keeps the parent small
+                record(gb, result, src.stem)
+                results[student] = result
+                if progress:
+                    progress(result)
+    ordered = [results[s] for s, _ in subs]
+    write_csv(ordered, cfg.out_root / "grades" / f"{cfg.assignment}.csv")
+    return ordered
+
+
+def write_csv(results: list[GradeResult], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    parts = list(results[0].parts) if results else []
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["student", *parts, "total", "max", "status", "notes"])
+        for r in results:
+            scores = ["" if r.parts.get(p, (None, 0))[0] is None else f"{r.parts[p][0]:g}" for p in parts]
+            w.writerow([r.student, *scores, f"{r.total:g}", f"{r.max_total:g}", r.status, " | ".join(r.notes)])
+
+
+def summary_table(results: list[GradeResult]) -> str:
+    lines = ["| student | score | status | seconds | notes |", "| --- | ---: | --- | ---: | --- |"]
+    for r in results:
+        note = "; ".join(r.notes)[:90]
+        lines.append(f"| {r.student} | {r.total:g} / {r.max_total:g} | {r.status} | {r.seconds:.1f} | {note} |")
+    return "\n".join(lines)

@@ -1,0 +1,120 @@
+"""Unit checks of the grader's pieces: restoring cells, variants, trusted answers."""
+
+from __future__ import annotations
+
+import copy
+
+import nbformat
+import pytest
+import torch
+from conftest import ROOT
+
+from helpers.drills import PARTS, grade_part, variant
+from helpers.drills.specs import PROBE_PRELUDE, part_rng
+from helpers.grader.engine import _load_answer
+from helpers.grader.restore import release_source, restore
+
+SOURCE = nbformat.read(ROOT / "solutions" / "09_drills" / "09_drills.ipynb", 4)
+RELEASE = nbformat.read(ROOT / "notebooks" / "09_drills" / "09_drills.ipynb", 4)
+
+
+def _gid(c):
+    return c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def test_release_source_matches_nbgrader_release():
+    by_gid = {_gid(c): c for c in RELEASE.cells if _gid(c)}
+    for c in SOURCE.cells:
+        if _gid(c):
+            assert release_source(c).strip() == by_gid[_gid(c)].source.strip(), _gid(c)
+
+
+def test_restore_puts_deleted_and_edited_tests_back_in_order():
+    student = copy.deepcopy(RELEASE)
+    student.cells = [c for c in student.cells if _gid(c) != "d1_soft_ce"]
+    next(c for c in student.cells if _gid(c) == "d4_views").source = "pass"
+    student.cells.reverse()
+    nb, notes = restore(SOURCE, student)
+    assert [_gid(c) for c in nb.cells] == [_gid(c) for c in SOURCE.cells]
+    tests = {_gid(c): c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    assert tests["d4_views"] == next(c.source for c in SOURCE.cells if _gid(c) == "d4_views")
+    assert any("'d1_soft_ce' was deleted" in n for n in notes)
+    assert any("'d4_views' was edited" in n for n in notes)
+    assert any("moved" in n for n in notes)
+
+
+def test_restore_keeps_student_answers_and_added_cells():
+    student = copy.deepcopy(RELEASE)
+    pos = next(i for i, c in enumerate(student.cells) if _gid(c) == "d1_soft_target_answer")
+    student.cells[pos].source = "def make_soft_target(*a):\n    return HELPER"
+    student.cells.insert(pos + 1, nbformat.v4.new_code_cell("HELPER = 1", id="mine"))
+    nb, notes = restore(SOURCE, student)
+    i = next(i for i, c in enumerate(nb.cells) if _gid(c) == "d1_soft_target_answer")
+    assert nb.cells[i].source.endswith("return HELPER") and nb.cells[i + 1].source == "HELPER = 1"
+    assert notes == []
+
+
+def test_variants_differ_between_students_and_switch_off(monkeypatch):
+    a, b = variant("alice"), variant("bob")
+    assert a == variant("alice") and a != b
+    assert a["i"] != a["j"] and 0 <= a["i"] < a["K"] and 0.55 <= a["lam"] <= 0.95
+    monkeypatch.setenv("AUGCOURSE_VARIANTS", "0")
+    assert {k: v for k, v in variant("alice").items() if k != "student"} == \
+        {k: v for k, v in variant("bob").items() if k != "student"}
+
+
+def test_student_id_from_file(tmp_path, monkeypatch):
+    from helpers.drills import student_id
+
+    monkeypatch.delenv("AUGCOURSE_STUDENT_ID", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert student_id() == "anonymous"
+    (tmp_path / ".augcourse-student").write_text("carol\n")
+    assert student_id() == "carol"
+
+
+def _reference_namespace():
+    ns: dict = {}
+    code = "\n".join(c.source for c in SOURCE.cells
+                     if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
+                     and _gid(c) in ("d1_soft_target_answer", "d1_mixup_batch_answer", "d1_soft_ce_answer",
+                                     "d4_views_answer", "d4_tta_answer"))
+    exec("import torch\nimport torch.nn.functional as F\n" + code, ns)  # noqa: S102 - our own solutions
+    return ns
+
+
+@pytest.mark.parametrize("gid", ["d1_soft_target", "d1_mixup_batch", "d1_soft_ce", "d4_views", "d4_tta"])
+def test_reference_solutions_earn_full_points_and_wrong_ones_none(gid):
+    ns = _reference_namespace()
+    part = next(p for p in PARTS if p.grade_id == gid)
+    assert grade_part(gid, ns) == part.points
+    bad = dict(ns)
+    for name in part.defines:
+        bad[name] = lambda *a, **k: torch.zeros(1)
+    with pytest.raises(AssertionError):
+        grade_part(gid, bad)
+
+
+def test_messages_do_not_reveal_expected_values():
+    part = next(p for p in PARTS if p.grade_id == "d1_soft_target")
+    v = variant("x")
+    inputs = part.make_inputs(v, part_rng(part, "x", "s"))
+    answers = [torch.zeros(K) for _, _, _, K in inputs["cases"]]
+    points, lines = part.score(v, inputs, answers)
+    assert points == 0
+    text = " ".join(lines)
+    assert "entries are off" in text
+    assert "largest absolute error" not in text and "tensor(" not in text
+
+
+def test_answers_need_the_nonce_and_plain_data(tmp_path):
+    good = tmp_path / "a.pt"
+    torch.save({"nonce": "n1", "answer": [1.0]}, good)
+    assert _load_answer(good, "n1") == ([1.0], None)
+    assert _load_answer(good, "other")[0] is None
+    evil = tmp_path / "b.pt"
+    torch.save({"nonce": "n1", "answer": object()}, evil)  # pickled object: refused
+    answer, problem = _load_answer(evil, "n1")
+    assert answer is None and "plain data" in problem
+    assert "def _plain" in PROBE_PRELUDE
