@@ -14,6 +14,7 @@ and updates the submission in place, so it is idempotent.
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import os
 import sys
 import traceback
@@ -143,7 +144,10 @@ def grade_class(cfg: ClassConfig, progress=None) -> list[GradeResult]:
     results: dict[str, GradeResult] = {}
     with Gradebook(db_url) as gb:
         _register_assignment(gb, cfg.assignment, src)
-        with ProcessPoolExecutor(max_workers=max(1, cfg.workers)) as pool:
+        # spawn, not fork: a forked child of a process that already ran torch can deadlock in
+        # torch's thread pool (seen as a grader hanging in log_softmax).
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=max(1, cfg.workers), mp_context=ctx) as pool:
             futures = {pool.submit(_grade_one, s, str(p) if p else None, cfg): s for s, p in subs}
             for fut in as_completed(futures):
                 student = futures[fut]
