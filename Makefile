@@ -10,13 +10,15 @@ LAB_ARGS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 PYTEST_ARGS ?=
 
-.PHONY: setup lab test release bench lint clean-env help grade
+.PHONY: setup lab test release bench lint clean-env help grade check student
 
 help:
 	@echo "make lab      set up (first time only) and start JupyterLab on notebooks/"
 	@echo "make test     set up (first time only) and run the whole test suite"
 	@echo "make release  regenerate the student release notebooks/ from solutions/"
 	@echo "make bench    run the benchmarks and record results under bench/results/"
+	@echo "make check [NB=notebooks/09_drills/09_drills.ipynb]  grade your own work (no NB: every started section)"
+	@echo "make student ID=your-id  record your student id (the drills' numbers follow it)"
 	@echo "make grade ASSIGNMENT=09_drills [SUBMITTED=submitted] [WORKERS=N]  autograde a class"
 
 # 1. Operating-system packages (WordNet, ...). Installs them when root on Debian, else says how.
@@ -66,6 +68,15 @@ SUBMITTED ?= submitted
 WORKERS ?=
 grade: setup
 	$(PY) -m helpers.grader grade $(ASSIGNMENT) --submitted $(SUBMITTED) $(if $(WORKERS),--workers $(WORKERS),)
+
+# Self-check (students): the teacher's checks on your own copy; the notebook is never modified.
+NB ?=
+check: setup
+	$(PY) -m helpers.grader check $(NB)
+
+ID ?=
+student: setup
+	$(PY) -m helpers.grader student $(ID)
 
 lint: setup
 	$(VENV)/bin/ruff check helpers tests bench scripts

@@ -8,8 +8,8 @@ numbers, in the notebook and at grading time.
 
 Where the id comes from (``student_id()``): the environment variable ``AUGCOURSE_STUDENT_ID``
 (the grader sets it for every submission), else the first line of a file ``.augcourse-student``
-in the working directory or the home directory (a student writes their id there once), else
-``"anonymous"``.
+in the working directory, one of its parents (the course root, where
+``python -m helpers.grader student ID`` writes it) or the home directory, else ``"anonymous"``.
 
 Turning variants off: ``AUGCOURSE_VARIANTS=0`` in the environment (the grader sets it from
 ``--no-variants`` or from ``c.AugcourseGrader.variants = False`` in ``nbgrader_config.py``);
@@ -35,12 +35,34 @@ def variants_enabled() -> bool:
     return os.environ.get("AUGCOURSE_VARIANTS", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
+def _upwards(folder: Path) -> list[Path]:
+    """``folder`` and its parents (a notebook runs in ``notebooks/<section>/``, the id file
+    usually sits at the course root)."""
+    return [folder, *folder.parents]
+
+
+def id_file(root: Path | None = None) -> Path:
+    """Where ``python -m helpers.grader student ID`` writes the id: the course root."""
+    return (root or Path(__file__).resolve().parents[2]) / ID_FILE
+
+
+def save_student_id(sid: str, root: Path | None = None) -> Path:
+    """Write ``sid`` to the course root's ``.augcourse-student``; return the file's path."""
+    sid = str(sid).strip()
+    if not sid or any(ch in sid for ch in "\r\n/\\") or len(sid) > 100:
+        raise ValueError(f"sid: a student id is one line of at most 100 characters without "
+                         f"slashes, got {sid!r}")
+    path = id_file(root)
+    path.write_text(sid + "\n", encoding="utf-8")
+    return path
+
+
 def student_id() -> str:
     """The id the drills' numbers are derived from (see the module docstring)."""
     sid = os.environ.get("AUGCOURSE_STUDENT_ID", "").strip()
     if sid:
         return sid
-    for folder in (Path.cwd(), Path.home()):
+    for folder in (*_upwards(Path.cwd()), Path.home()):
         path = folder / ID_FILE
         try:
             first = path.read_text(encoding="utf-8").strip().splitlines()

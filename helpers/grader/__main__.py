@@ -1,11 +1,14 @@
 """Command line of the course's grader.
 
     python -m helpers.grader grade 09_drills --submitted submitted --workers 2
-    python -m helpers.grader check NOTEBOOK.ipynb [--assignment 09_drills] [--student ID]
+    python -m helpers.grader check [NOTEBOOK.ipynb ...] [--assignment 09_drills] [--student ID]
+    python -m helpers.grader student ID
 
-``grade`` autogrades a class (see ``helpers.grader.classroom``); ``check`` grades one notebook
-in a temporary folder and prints a table per exercise, without any gradebook and without
-changing the file.
+``grade`` autogrades a class (see ``helpers.grader.classroom``). ``check`` is the self-check
+(``helpers.grader.selfcheck``): each NOTEBOOK is graded in a temporary folder with every check
+and a table per exercise is printed, without any gradebook and without changing the file;
+with no NOTEBOOK it grades every section started under ``notebooks/`` and prints the progress
+table. ``student`` records the student id whose drill numbers the checks use.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ import time
 from pathlib import Path
 
 from .classroom import ClassConfig, grade_class, load_config, summary_table
-from .engine import grade_notebook
+from .engine import TRUSTED_ASSIGNMENTS
 from .sandbox import Limits
+from .selfcheck import SECTION_LIMITS
 
 
 def _limits(args, cfg: dict) -> Limits:
@@ -31,6 +35,51 @@ def _limits(args, cfg: dict) -> Limits:
     return lim
 
 
+def _limits_given(args, cfg: dict) -> bool:
+    keys = ("cell_timeout", "notebook_timeout", "memory_bytes")
+    return any(getattr(args, k, None) is not None or k in cfg for k in keys)
+
+
+def _student(args) -> int:
+    from ..drills.variant import id_file, save_student_id, student_id
+
+    if args.id is None:
+        print(f"student id: {student_id()} (set it with: python -m helpers.grader student ID)")
+        return 0
+    try:
+        path = save_student_id(args.id)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"student id {args.id!r} saved in {path}; the drills and the self-check use it "
+          f"(delete {id_file().name} to go back to 'anonymous')")
+    return 0
+
+
+def _check(args, limits) -> int:
+    from . import selfcheck
+
+    if args.student:
+        os.environ["AUGCOURSE_STUDENT_ID"] = args.student
+    if not args.notebook:
+        reports = selfcheck.progress()
+        for rep in reports:
+            if rep.status == "graded":
+                selfcheck.print_report(rep)
+                print()
+        print(selfcheck.progress_table(reports))
+        return 0
+    for path in args.notebook:
+        try:
+            rep = selfcheck.check(path, args.assignment, args.student, limits=limits)
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        selfcheck.print_report(rep)
+        print()
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.grader", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -41,10 +90,14 @@ def main(argv=None) -> int:
     g.add_argument("--db-url", default=None, help="gradebook URL (default: sqlite next to the submissions)")
     g.add_argument("--student", action="append", help="grade only these students")
     g.add_argument("--no-variants", action="store_true", help="every student gets the same numbers")
-    c = sub.add_parser("check", help="grade one notebook (nothing is recorded)")
-    c.add_argument("notebook", type=Path)
-    c.add_argument("--assignment", default=None, help="default: the notebook's name")
+    c = sub.add_parser("check", help="self-check: grade your own notebooks (nothing is recorded)")
+    c.add_argument("notebook", type=Path, nargs="*",
+                   help="notebooks to grade (default: every started section under notebooks/)")
+    c.add_argument("--assignment", default=None, help="default: the notebook's folder name")
     c.add_argument("--student", default=None)
+    s = sub.add_parser("student", help="record your student id (drill numbers follow it)")
+    s.add_argument("id", nargs="?", default=None, help="your id; without it, show the current one")
+    s.add_argument("--config", type=Path, default=Path(__file__).resolve().parents[2] / "nbgrader_config.py")
     for p in (g, c):
         p.add_argument("--cell-timeout", dest="cell_timeout", type=float, default=None)
         p.add_argument("--notebook-timeout", dest="notebook_timeout", type=float, default=None)
@@ -52,22 +105,16 @@ def main(argv=None) -> int:
         p.add_argument("--config", type=Path, default=Path(__file__).resolve().parents[2] / "nbgrader_config.py")
     args = parser.parse_args(argv)
     cfg = load_config(args.config)
-    if args.memory_gb:
+    if getattr(args, "memory_gb", None):
         args.memory_bytes = int(args.memory_gb * 1024**3)
     limits = _limits(args, cfg)
     variants = not getattr(args, "no_variants", False) and bool(cfg.get("variants", True))
+    if args.command == "student":
+        return _student(args)
     if args.command == "check":
-        assignment = args.assignment or args.notebook.stem
-        from .engine import source_notebook  # noqa: F401 - fails clearly on unknown assignments
-        r = grade_notebook(args.notebook, assignment, args.student or os.environ.get("AUGCOURSE_STUDENT_ID"),
-                           limits=limits, variants=variants)
-        print("| part | score |\n| --- | ---: |")
-        for gid, (score, mx) in r.parts.items():
-            print(f"| {gid} | {'manual' if score is None else f'{score:g}'} / {mx:g} |")
-        print(f"| total | {r.total:g} / {r.max_total:g} |")
-        for note in r.notes:
-            print("note:", note)
-        return 0
+        return _check(args, limits if _limits_given(args, cfg) else None)
+    if args.assignment not in TRUSTED_ASSIGNMENTS and not _limits_given(args, cfg):
+        limits = SECTION_LIMITS  # sections 1-8 train networks: nbgrader's 300 s a cell
     ccfg = ClassConfig(args.assignment, args.submitted, workers=args.workers or int(cfg.get("workers", 0))
                        or os.cpu_count() or 1, db_url=args.db_url or cfg.get("db_url"), limits=limits,
                        variants=variants, secret=cfg.get("secret"), students=args.student)

@@ -1,22 +1,48 @@
 """In-kernel guard for the course sections' notebooks (not the drills).
 
-Loaded by the kernel's start-up, before any student code: ``snapshot()`` records the builtins
-and the comparison functions of torch, numpy and ``helpers.grading``; ``restore()``, sent by
-the grader before every test cell, puts them back. This is as far as hardening can go inside
-the student's own process: the drills do better, their verdicts are computed outside it.
+Loaded by the kernel's start-up, before any student code: ``snapshot()`` records the builtins,
+the comparison functions of torch and numpy, the Python-level methods of ``torch.Tensor``, and
+every public name of the course's own modules (``helpers.grading`` and the reference
+implementations the hidden tests compare with: ``helpers.mix``, ``helpers.tabular``, …) along
+with the attributes of the classes they define. ``restore()``, sent by the grader before every
+test cell, puts all of them back, so an answer cell that rebinds ``torch.allclose``,
+``torch.Tensor.double``, ``helpers.tabular.gaussian_noise`` or ``builtins.abs`` changes nothing
+for the tests. This is as far as hardening can go inside the student's own process: the drills
+do better, their verdicts are computed outside it.
 """
 
 from __future__ import annotations
 
 import builtins
+import importlib
 import sys
 
 _MODULE_ATTRS = {
     "torch": ("allclose", "isclose", "equal", "testing", "tensor", "as_tensor", "all", "any", "abs"),
-    "numpy": ("allclose", "isclose", "array_equal", "testing", "asarray", "array", "all", "any", "abs"),
-    "helpers.grading": ("check_close", "check_shape", "rel_error", "_as_array"),
+    "numpy": ("allclose", "isclose", "array_equal", "testing", "asarray", "array", "all", "any", "abs",
+              "max", "min", "isfinite", "maximum", "sum", "mean"),
 }
+# The course's modules the hidden tests import their references and checks from.
+COURSE_MODULES = ("helpers.grading", "helpers.mix", "helpers.tta", "helpers.image", "helpers.tabular",
+                  "helpers.audio", "helpers.text", "helpers.ssl", "helpers.train", "helpers.data")
 _SNAPSHOT: dict = {}
+
+
+def _course_modules() -> dict:
+    """Every loaded ``helpers`` module below the packages in COURSE_MODULES."""
+    return {name: mod for name, mod in list(sys.modules.items())
+            if mod is not None and any(name == p or name.startswith(p + ".") for p in COURSE_MODULES)}
+
+
+def _classes(modules: dict) -> dict:
+    import torch
+
+    found = {"torch.Tensor": torch.Tensor}
+    for mod in modules.values():
+        for value in vars(mod).values():
+            if isinstance(value, type) and getattr(value, "__module__", "").startswith("helpers"):
+                found[f"{value.__module__}.{value.__qualname__}"] = value
+    return found
 
 
 def snapshot() -> None:
@@ -24,13 +50,17 @@ def snapshot() -> None:
     import numpy  # noqa: F401 - loaded so that its attributes can be recorded
     import torch  # noqa: F401
 
-    import helpers.grading  # noqa: F401
-
+    for name in COURSE_MODULES:
+        importlib.import_module(name)
     _SNAPSHOT["builtins"] = dict(vars(builtins))
-    _SNAPSHOT["modules"] = {name: sys.modules[name] for name in _MODULE_ATTRS}
-    _SNAPSHOT["attrs"] = {name: {a: getattr(sys.modules[name], a) for a in attrs
-                                 if hasattr(sys.modules[name], a)}
-                          for name, attrs in _MODULE_ATTRS.items()}
+    modules = {name: sys.modules[name] for name in _MODULE_ATTRS}
+    attrs = {name: {a: getattr(sys.modules[name], a) for a in names if hasattr(sys.modules[name], a)}
+             for name, names in _MODULE_ATTRS.items()}
+    course = _course_modules()
+    modules.update(course)
+    attrs.update({name: dict(vars(mod)) for name, mod in course.items()})
+    _SNAPSHOT["modules"], _SNAPSHOT["attrs"] = modules, attrs
+    _SNAPSHOT["classes"] = {name: (cls, dict(vars(cls))) for name, cls in _classes(course).items()}
 
 
 def restore() -> list[str]:
@@ -48,4 +78,21 @@ def restore() -> list[str]:
             if getattr(module, attr, None) is not value:
                 changed.append(f"{name}.{attr}")
                 setattr(module, attr, value)
+    for name, (cls, pristine) in _SNAPSHOT.get("classes", {}).items():
+        current = vars(cls)
+        for attr in [a for a in current if a not in pristine]:
+            changed.append(f"{name}.{attr} (added)")
+            try:
+                delattr(cls, attr)
+            except (AttributeError, TypeError):
+                pass
+        for attr, value in pristine.items():
+            if attr in ("__dict__", "__weakref__", "__doc__"):
+                continue
+            if current.get(attr) is not value:
+                changed.append(f"{name}.{attr}")
+                try:
+                    setattr(cls, attr, value)
+                except (AttributeError, TypeError):
+                    pass
     return changed

@@ -20,6 +20,7 @@ and the environment the caller gives (student id, variants switch).
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -93,7 +94,9 @@ class Sandbox:
         self.km.memory_bytes = self.limits.address_space_bytes
         env = dict(os.environ)
         env.update(self.env)
-        self.km.start_kernel(extra_arguments=KERNEL_ARGS, cwd=self.cwd, env=env)
+        # The kernel's own log (e.g. its TCP notice) is not the student's output: discard it.
+        self.km.start_kernel(extra_arguments=KERNEL_ARGS, cwd=self.cwd, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.kc = self.km.client()
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=self.limits.startup_timeout)
