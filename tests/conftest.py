@@ -13,6 +13,13 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 NOTEBOOK_TIMES: dict[str, float] = {}
+# Filled once collection is final: whether this run includes the browser suite.
+RUN_STATE = {"browser_suite_selected": False}
+
+
+def pytest_collection_finish(session):
+    RUN_STATE["browser_suite_selected"] = any(
+        item.get_closest_marker("browser") is not None for item in session.items)
 
 
 @pytest.fixture(scope="session")

@@ -45,12 +45,16 @@ def _classes(modules: dict) -> dict:
     return found
 
 
-def snapshot() -> None:
-    """Record the pristine objects (called once, at kernel start)."""
+def snapshot(course_modules: bool = True) -> None:
+    """Record the pristine objects (called once, at kernel start).
+
+    ``course_modules=False`` records only ``helpers.grading`` of the course's modules (and
+    whatever else is loaded already): enough where verdicts are computed outside the kernel.
+    """
     import numpy  # noqa: F401 - loaded so that its attributes can be recorded
     import torch  # noqa: F401
 
-    for name in COURSE_MODULES:
+    for name in COURSE_MODULES if course_modules else ("helpers.grading",):
         importlib.import_module(name)
     _SNAPSHOT["builtins"] = dict(vars(builtins))
     modules = {name: sys.modules[name] for name in _MODULE_ATTRS}

@@ -339,13 +339,14 @@ def plot_progress(reports: list[SectionReport], ax=None):
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 0.35 * len(reports) + 1.0))
+        _, ax = plt.subplots(figsize=(6.5, 0.35 * len(reports) + 1.6))
     names = [r.section for r in reports][::-1]
     ax.barh(names, [r.max_auto for r in reports][::-1], color="#e5e5e5", label="available")
     ax.barh(names, [r.points for r in reports][::-1], color="#2a9d8f", label="earned")
     ax.set_xlabel("autograded points")
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
     ax.set_title("Your progress across the course")
+    ax.figure.tight_layout()
     return ax
 
 
