@@ -299,12 +299,14 @@ def _scores(nb) -> dict:
 
 def grade_notebook(path, assignment: str, student_id: str | None = None, *, limits: Limits | None = None,
                    variants: bool = True, secret: str | None = None, feedback_html=None,
-                   autograded_path=None, root: Path = ROOT) -> GradeResult:
+                   autograded_path=None, root: Path = ROOT, threads: int | None = 1) -> GradeResult:
     """Grade the notebook at ``path`` for ``assignment`` without touching any gradebook.
 
     Never modifies ``path``. ``feedback_html`` / ``autograded_path``: where to write the
     feedback page and the autograded notebook (optional). ``secret`` seeds the drills' hidden
-    inputs (default: ``AUGCOURSE_GRADER_SECRET`` or a built-in value).
+    inputs (default: ``AUGCOURSE_GRADER_SECRET`` or a built-in value). ``threads``: CPU threads
+    of the kernel's math libraries (1 when several submissions are graded side by side; None
+    leaves the machine's default, for a student checking one notebook).
     """
     t0 = time.monotonic()
     path = Path(path)
@@ -328,8 +330,9 @@ def grade_notebook(path, assignment: str, student_id: str | None = None, *, limi
             if is_test(cell):
                 cell.source = strip_hidden(cell.source)
     env = {"AUGCOURSE_STUDENT_ID": student, "AUGCOURSE_VARIANTS": "1" if variants else "0",
-           "AUGCOURSE_STATIC": "1", "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+           "AUGCOURSE_STATIC": "1", "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    if threads is not None:
+        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     with tempfile.TemporaryDirectory(prefix="augcourse-grade-") as tmp:
         work = Path(tmp)
         env["HOME"] = str(work)

@@ -200,7 +200,8 @@ def check(path, section: str | None = None, student: str | None = None, *,
         raise ValueError(f"path: no notebook at {path}")
     section = section or _section_of(path, root)
     student = student or student_id()
-    result = grade_notebook(path, section, student, limits=_limits_for(section, limits), root=root)
+    result = grade_notebook(path, section, student, limits=_limits_for(section, limits), root=root,
+                            threads=None)  # one notebook at a time: use every core
     return report_from_result(result, section, path)
 
 
