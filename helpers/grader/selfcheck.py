@@ -147,9 +147,11 @@ def _feedback(cell) -> str:
                 if ln.strip() and not skip_next:
                     lines.append(ln.strip().removeprefix("grader:").strip())
         elif out.get("output_type") == "error":
-            evalue = str(out.get("evalue", "")).strip()
-            lines.append(f"{out.get('ename', 'Error')}: {evalue}" if evalue else
-                         f"{out.get('ename', 'Error')} (a check failed)")
+            ename, evalue = out.get("ename", "Error"), str(out.get("evalue", "")).strip()
+            if ename == "NotImplementedError" and not evalue:
+                lines.append("not answered yet (NotImplementedError)")
+            else:
+                lines.append(f"{ename}: {evalue}" if evalue else f"{ename} (a check failed)")
     unique = list(dict.fromkeys(lines))
     text = " | ".join(unique)
     return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE - 1] + "…"
