@@ -12,12 +12,13 @@ Every restoration is recorded as a note for the feedback.
 from __future__ import annotations
 
 import copy
+import functools
 import re
+from pathlib import Path
 
 import nbformat
 
-CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
-TEXT_STUB = "YOUR ANSWER HERE"
+_CONFIG = Path(__file__).resolve().parents[2] / "nbgrader_config.py"
 _SOLUTION = re.compile(r"^([ \t]*)### BEGIN SOLUTION.*?^[ \t]*### END SOLUTION[^\n]*\n?", re.S | re.M)
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
 
@@ -38,15 +39,29 @@ def is_test(cell) -> bool:
     return is_grade(cell) and not is_solution(cell) and cell.cell_type == "code"
 
 
+@functools.lru_cache(maxsize=1)
+def stubs() -> tuple[str, str]:
+    """(code stub, text stub) that replace solutions in the release: the course's
+    ``ClearSolutions`` settings in nbgrader_config.py, else nbgrader's defaults."""
+    from nbgrader.preprocessors import ClearSolutions
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    cfg = PyFileConfigLoader(_CONFIG.name, path=str(_CONFIG.parent)).load_config() \
+        if _CONFIG.exists() else Config()
+    clear = ClearSolutions(config=cfg)
+    return clear.code_stub["python"], clear.text_stub
+
+
 def release_source(cell) -> str:
     """The cell as released to students: solutions replaced by the stub, hidden tests removed."""
     text = cell.source
     if is_solution(cell):
         if cell.cell_type == "markdown":
-            return TEXT_STUB
+            return stubs()[1]
 
         def stub(m):
-            return "".join(m.group(1) + line + "\n" for line in CODE_STUB.splitlines())
+            return "".join(m.group(1) + line + "\n" for line in stubs()[0].splitlines())
         text = _SOLUTION.sub(stub, text)
     return _HIDDEN.sub("", text).rstrip()
 
