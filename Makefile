@@ -67,19 +67,19 @@ ASSIGNMENT ?= 09_drills
 SUBMITTED ?= submitted
 WORKERS ?=
 grade: setup
-	$(PY) -m helpers.grader grade $(ASSIGNMENT) --submitted $(SUBMITTED) $(if $(WORKERS),--workers $(WORKERS),)
+	$(PY) -m teacher.grader grade $(ASSIGNMENT) --submitted $(SUBMITTED) $(if $(WORKERS),--workers $(WORKERS),)
 
 # Self-check (students): the teacher's checks on your own copy; the notebook is never modified.
 NB ?=
 check: setup
-	$(PY) -m helpers.grader check $(NB)
+	$(PY) -m teacher.grader check $(NB)
 
 ID ?=
 student: setup
-	$(PY) -m helpers.grader student $(ID)
+	$(PY) -m teacher.grader student $(ID)
 
 lint: setup
-	$(VENV)/bin/ruff check helpers tests bench scripts
+	$(VENV)/bin/ruff check helpers teacher tests bench scripts
 
 clean-env:
 	rm -rf $(VENV) $(STAMPS)

@@ -40,6 +40,6 @@ c.LimitOutput.max_traceback = 100
 # Feedback never shows hidden tests' source, nor tracebacks that would quote it.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "helpers.nbgrader_plugins.HideHiddenTestsInFeedback",
+    "teacher.nbgrader_plugins.HideHiddenTestsInFeedback",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -1,4 +1,4 @@
-"""Class grading: wall time and seconds per submission of ``helpers.grader`` vs stock nbgrader.
+"""Class grading: wall time and seconds per submission of ``teacher.grader`` vs stock nbgrader.
 
 A class of N D1-D5 submissions (default 40; ids s01..sNN, every fourth one with a wrong
 MixUp, the rest correct) is graded by ``grade_class`` with 2 workers and with 1 worker, and a
@@ -38,7 +38,7 @@ def make_class(folder: Path, n: int) -> list[str]:
 
 
 def ours(n: int, workers: int) -> float:
-    from helpers.grader import ClassConfig, grade_class
+    from teacher.grader import ClassConfig, grade_class
 
     with tempfile.TemporaryDirectory() as tmp:
         make_class(Path(tmp) / "submitted", n)
@@ -74,8 +74,8 @@ def main() -> int:
     n1 = 3 if args.quick else 10
     ns = 2 if args.quick else 4
     rows = []
-    for label, n, fn in (("helpers.grader, 2 workers", n2, lambda: ours(n2, 2)),
-                         ("helpers.grader, 1 worker", n1, lambda: ours(n1, 1)),
+    for label, n, fn in (("teacher.grader, 2 workers", n2, lambda: ours(n2, 2)),
+                         ("teacher.grader, 1 worker", n1, lambda: ours(n1, 1)),
                          ("stock nbgrader autograde (serial)", ns, lambda: stock(ns))):
         wall = fn()
         rows.append([label, n, f"{wall:.1f}", f"{wall / n:.2f}"])

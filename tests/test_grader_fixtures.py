@@ -20,7 +20,7 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from helpers.grader import ClassConfig, Limits, grade_class
+from teacher.grader import ClassConfig, Limits, grade_class
 
 FIXTURES = ROOT / "tests" / "fixtures"
 EXPECTED = yaml.safe_load((FIXTURES / "submissions" / "expected.yaml").read_text())

@@ -11,8 +11,8 @@ from conftest import ROOT
 
 from helpers.drills import PARTS, grade_part, variant
 from helpers.drills.specs import PROBE_PRELUDE, part_rng
-from helpers.grader.engine import _load_answer
-from helpers.grader.restore import release_source, restore
+from teacher.grader.engine import _load_answer
+from teacher.grader.restore import release_source, restore
 
 SOURCE = nbformat.read(ROOT / "solutions" / "09_drills" / "09_drills.ipynb", 4)
 RELEASE = nbformat.read(ROOT / "notebooks" / "09_drills" / "09_drills.ipynb", 4)

@@ -10,7 +10,7 @@ from conftest import ROOT
 
 def test_ruff_reports_nothing():
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "helpers", "tests", "bench", "scripts",
+        [sys.executable, "-m", "ruff", "check", "helpers", "teacher", "tests", "bench", "scripts",
          "nbgrader_config.py"],
         cwd=ROOT, capture_output=True, text=True,
     )

@@ -1,4 +1,4 @@
-"""The students' self-check (``helpers.grader.selfcheck``, ``make check``) on every section.
+"""The students' self-check (``teacher.grader.selfcheck``, ``make check``) on every section.
 
 * a correct copy (the solution notebook) earns every autograded point, and every cell of the
   graded copy ran without an error;
@@ -25,9 +25,9 @@ import nbformat
 import pytest
 from conftest import NOTEBOOK_TIMES, ROOT
 
-from helpers.grader import selfcheck
-from helpers.grader.engine import grade_notebook
-from helpers.grader.restore import is_solution, is_test, meta
+from teacher.grader import selfcheck
+from teacher.grader.engine import grade_notebook
+from teacher.grader.restore import is_solution, is_test, meta
 
 SECTIONS = selfcheck.sections()
 ARTIFACTS = ROOT / ".artifacts" / "selfcheck"
@@ -130,7 +130,7 @@ def test_command_line_prints_a_table_without_hidden_code(tmp_path):
     path.parent.mkdir()
     shutil.copyfile(ROOT / "tests" / "fixtures" / "submissions" / "wrong_lambda" / "09_drills" / path.name, path)
     before = _sha(path)
-    out = subprocess.run([sys.executable, "-m", "helpers.grader", "check", str(path), "--student", "anonymous"],
+    out = subprocess.run([sys.executable, "-m", "teacher.grader", "check", str(path), "--student", "anonymous"],
                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout + out.stderr
     assert _sha(path) == before
@@ -147,7 +147,7 @@ def test_command_line_prints_a_table_without_hidden_code(tmp_path):
 
 
 def test_command_line_rejects_a_missing_notebook(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "helpers.grader", "check", str(tmp_path / "nope.ipynb")],
+    out = subprocess.run([sys.executable, "-m", "teacher.grader", "check", str(tmp_path / "nope.ipynb")],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "path: no notebook at" in out.stderr
 

@@ -9,7 +9,7 @@ numbers, in the notebook and at grading time.
 Where the id comes from (``student_id()``): the environment variable ``AUGCOURSE_STUDENT_ID``
 (the grader sets it for every submission), else the first line of a file ``.augcourse-student``
 in the working directory, one of its parents (the course root, where
-``python -m helpers.grader student ID`` writes it) or the home directory, else ``"anonymous"``.
+``python -m teacher.grader student ID`` writes it) or the home directory, else ``"anonymous"``.
 
 Turning variants off: ``AUGCOURSE_VARIANTS=0`` in the environment (the grader sets it from
 ``--no-variants`` or from ``c.AugcourseGrader.variants = False`` in ``nbgrader_config.py``);
@@ -42,7 +42,7 @@ def _upwards(folder: Path) -> list[Path]:
 
 
 def id_file(root: Path | None = None) -> Path:
-    """Where ``python -m helpers.grader student ID`` writes the id: the course root."""
+    """Where ``python -m teacher.grader student ID`` writes the id: the course root."""
     return (root or Path(__file__).resolve().parents[2]) / ID_FILE
 
 

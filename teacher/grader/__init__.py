@@ -4,7 +4,7 @@
   source, run in a sandboxed kernel, score the drills out of the student's kernel;
 * :func:`grade_class` grades a class in parallel, writes the gradebook, the autograded
   notebooks, feedback HTML and a grade CSV;
-* ``python -m helpers.grader grade|check`` is the command line (``make grade``).
+* ``python -m teacher.grader grade|check`` is the command line (``make grade``).
 
 Teacher documentation: ``docs/grading.md``.
 """

@@ -1,6 +1,6 @@
 """Feedback HTML for one graded submission, with nbgrader's feedback template.
 
-The scores come from the :class:`~helpers.grader.engine.GradeResult` (no gradebook needed);
+The scores come from the :class:`~teacher.grader.engine.GradeResult` (no gradebook needed);
 hidden tests are removed and tracebacks shortened (``HideHiddenTestsInFeedback``), and a first
 cell lists the grading notes (restored cells, stopped cells, detected tampering) in words.
 """

@@ -2,7 +2,7 @@
 
 ``grade_notebook(path, assignment, student_id)`` needs no gradebook; it returns a
 :class:`GradeResult` with the score of every graded cell, notes for the student, and the
-autograded notebook. The class command (``helpers.grader.classroom``) calls it once per student.
+autograded notebook. The class command (``teacher.grader.classroom``) calls it once per student.
 
 Drills (assignment ``09_drills``): the in-notebook hidden tests are not run; after the notebook
 has run, the grader writes each part's hidden inputs to a file, asks the student's kernel to
@@ -10,7 +10,7 @@ call the student's functions on them and save the answers as plain data with a o
 nonce, loads the answers here (``torch.load(weights_only=True)``: data only, never code) and
 scores them with ``helpers.drills`` checks. Nothing the student's code does to torch, numpy,
 builtins or IPython can change the comparison. Other sections: test cells run in the kernel,
-each after a reset of builtins and the comparison functions (``helpers.grader.guard``).
+each after a reset of builtins and the comparison functions (``teacher.grader.guard``).
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ class _Runner:
     def _snapshot_code(self) -> str:
         # The drills' verdicts are computed outside the kernel: there the guard only needs the
         # builtins and comparison functions, not every course module (saves seconds a student).
-        return ("import helpers.grader.guard as _augcourse_guard\n"
+        return ("import teacher.grader.guard as _augcourse_guard\n"
                 f"_augcourse_guard.snapshot(course_modules={self.guard!r})")
 
     def time_left(self) -> float:
@@ -227,8 +227,8 @@ def _trusted_verdicts(sb: Sandbox, runner: _Runner, nb, work: Path, student: str
                       secret: str) -> dict:
     import torch
 
-    from ..drills.specs import PARTS_BY_ID, PROBE_PRELUDE, part_rng
-    from ..drills.variant import variant
+    from helpers.drills.specs import PARTS_BY_ID, PROBE_PRELUDE, part_rng
+    from helpers.drills.variant import variant
 
     v = variant(student)
     verdicts = {}

@@ -11,8 +11,8 @@ a copy in a temporary folder; your notebook is only read, never written.
   notebooks are graded again) and returns the reports of every section;
 * :func:`print_report`, :func:`show_report`, :func:`progress_table`, :func:`show_progress` and
   :func:`plot_progress` show them (Markdown and a bar chart in a notebook);
-* ``python -m helpers.grader check [NOTEBOOK ...]`` and ``make check [NB=...]`` are the
-  command line; ``python -m helpers.grader student ID`` records your student id.
+* ``python -m teacher.grader check [NOTEBOOK ...]`` and ``make check [NB=...]`` are the
+  command line; ``python -m teacher.grader student ID`` records your student id.
 
 Feedback lines come from the failing checks' messages (in words: which case, shape, how many
 entries are off) and never contain hidden test code or expected values.
@@ -195,7 +195,7 @@ def check(path, section: str | None = None, student: str | None = None, *,
     ``student``: whose drill numbers to use (default: ``AUGCOURSE_STUDENT_ID`` or the
     ``.augcourse-student`` file, see :func:`helpers.drills.student_id`).
     """
-    from ..drills.variant import student_id
+    from helpers.drills.variant import student_id
 
     path = Path(path)
     if not path.is_file():
@@ -270,7 +270,7 @@ def progress(folder: Path | None = None, student: str | None = None, *, root: Pa
     ``folder``: where the working copies are (default ``notebooks/``); results are cached in
     ``.augcourse/selfcheck.json`` by notebook content, student and course version.
     """
-    from ..drills.variant import student_id
+    from helpers.drills.variant import student_id
 
     student = student or student_id()
     folder = Path(folder) if folder is not None else root / "notebooks"

@@ -1,11 +1,11 @@
 """Command line of the course's grader.
 
-    python -m helpers.grader grade 09_drills --submitted submitted --workers 2
-    python -m helpers.grader check [NOTEBOOK.ipynb ...] [--assignment 09_drills] [--student ID]
-    python -m helpers.grader student ID
+    python -m teacher.grader grade 09_drills --submitted submitted --workers 2
+    python -m teacher.grader check [NOTEBOOK.ipynb ...] [--assignment 09_drills] [--student ID]
+    python -m teacher.grader student ID
 
-``grade`` autogrades a class (see ``helpers.grader.classroom``). ``check`` is the self-check
-(``helpers.grader.selfcheck``): each NOTEBOOK is graded in a temporary folder with every check
+``grade`` autogrades a class (see ``teacher.grader.classroom``). ``check`` is the self-check
+(``teacher.grader.selfcheck``): each NOTEBOOK is graded in a temporary folder with every check
 and a table per exercise is printed, without any gradebook and without changing the file;
 with no NOTEBOOK it grades every section started under ``notebooks/`` and prints the progress
 table. ``student`` records the student id whose drill numbers the checks use.
@@ -41,10 +41,10 @@ def _limits_given(args, cfg: dict) -> bool:
 
 
 def _student(args) -> int:
-    from ..drills.variant import id_file, save_student_id, student_id
+    from helpers.drills.variant import id_file, save_student_id, student_id
 
     if args.id is None:
-        print(f"student id: {student_id()} (set it with: python -m helpers.grader student ID)")
+        print(f"student id: {student_id()} (set it with: python -m teacher.grader student ID)")
         return 0
     try:
         path = save_student_id(args.id)
@@ -81,7 +81,7 @@ def _check(args, limits) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.grader", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m teacher.grader", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     g = sub.add_parser("grade", help="autograde a folder of submissions in parallel")
     g.add_argument("assignment")
