@@ -96,7 +96,7 @@ class _Runner:
     def _snapshot_code(self) -> str:
         # The drills' verdicts are computed outside the kernel: there the guard only needs the
         # builtins and comparison functions, not every course module (saves seconds a student).
-        return ("import teacher.grader.guard as _augcourse_guard\n"
+        return ("import helpers.guard as _augcourse_guard\n"
                 f"_augcourse_guard.snapshot(course_modules={self.guard!r})")
 
     def time_left(self) -> float:
