@@ -10,7 +10,7 @@ call the student's functions on them and save the answers as plain data with a o
 nonce, loads the answers here (``torch.load(weights_only=True)``: data only, never code) and
 scores them with ``helpers.drills`` checks. Nothing the student's code does to torch, numpy,
 builtins or IPython can change the comparison. Other sections: test cells run in the kernel,
-each after a reset of builtins and the comparison functions (``teacher.grader.guard``).
+each after a reset of builtins and the comparison functions (``helpers.guard``).
 """
 
 from __future__ import annotations
