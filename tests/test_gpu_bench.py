@@ -62,6 +62,8 @@ def test_quick_cpu_run_writes_every_table_and_a_consistent_summary(tmp_path):
             assert "Self CPU" in profiles[profiles.index(heading):]
     for start in REPORTED:
         assert any(k.startswith(start) for k in rows), start
+    tta_line = next(v[0] for k, v in rows.items() if k.startswith("TTA crossover"))
+    assert all(f"k={k}: " in tta_line for k in gpu_targets.QUICK["tta_views"]), tta_line
 
     bandwidth = rows["image pipeline effective bandwidth"][0]
     gbs, percent, copy = (float(v) for v in re.match(
