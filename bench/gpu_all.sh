@@ -63,6 +63,10 @@ if compgen -G ".whl/*.whl" >/dev/null; then
 fi
 export PYTHONPATH="$ROOT:$SITE${PYTHONPATH:+:$PYTHONPATH}"
 
+"$PY" -c "import sys, torch; print('python', sys.version.split()[0], '| torch', torch.__version__,
+      '| CUDA', torch.version.cuda, '| GPU:', torch.cuda.get_device_name() if torch.cuda.is_available() else 'none')" \
+    >"$OUT/versions.txt" 2>&1
+command -v nvidia-smi >/dev/null && nvidia-smi >>"$OUT/versions.txt" 2>&1
 DEADLINE=$((SECONDS + BUDGET))
 STEPS=()
 
@@ -111,6 +115,8 @@ REPORT="$OUT/gpu-$NAME.md"
     echo "# GPU run: $NAME"
     echo
     echo "Command: \`bench/gpu_all.sh OUTDIR --device $DEVICE ${QUICK[*]}\` ($(date -u '+%Y-%m-%d %H:%M UTC'), budget ${BUDGET} s)"
+    echo
+    head -n 1 "$OUT/versions.txt"
     echo
     echo "| step | status | seconds |"
     echo "|---|---|---|"
