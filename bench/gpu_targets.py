@@ -37,6 +37,7 @@ import os
 import statistics
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,6 +129,7 @@ class Target:
 @dataclass
 class Report:
     device: torch.device
+    bandwidth: float = float("nan")  # measured copy bandwidth, bytes/s
     sections: list = field(default_factory=list)
     targets: list = field(default_factory=list)
 
@@ -195,7 +197,8 @@ def image_pipelines(out: int, device):
     return ours, tv, korn
 
 
-def bench_image(report: Report, device, s: dict, bandwidth: float) -> None:
+def bench_image(report: Report, device, s: dict) -> None:
+    bandwidth = report.bandwidth
     b, side, out = s["img_batch"], s["img_in"], s["img_out"]
     x = torch.randint(0, 256, (b, 3, side, side), dtype=torch.uint8,
                       generator=torch.Generator().manual_seed(0)).to(device)
@@ -458,6 +461,16 @@ SECTIONS = {"image": bench_image, "mix": bench_mix, "smote": bench_smote, "audio
             "tta": bench_tta}
 
 
+def save(out: Path | None, targets: str, profiles: str | None = None) -> None:
+    """Write ``targets.md`` (and ``profiles.md``) into ``out`` when it is given."""
+    if out is None:
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "targets.md").write_text(targets)
+    if profiles is not None:
+        (out / "profiles.md").write_text(profiles)
+
+
 def main(argv=None) -> Report:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--device", default=None,
@@ -467,6 +480,9 @@ def main(argv=None) -> Report:
     p.add_argument("--out", type=Path, default=None, help="folder for targets.md and the profiles")
     p.add_argument("--no-profile", action="store_true", help="skip profiling missed targets")
     args = p.parse_args(argv)
+    unknown = set(n.strip() for n in args.only.split(",")) - set(SECTIONS)
+    if unknown:
+        p.error(f"--only: unknown section(s) {', '.join(sorted(unknown))}; known: {', '.join(SECTIONS)}")
     if args.device is None and not torch.cuda.is_available():  # e.g. `make bench` on a laptop
         print("GPU targets: no CUDA device, skipped (--device cpu --quick runs a smoke test).")
         return Report(torch.device("cpu"))
@@ -477,15 +493,22 @@ def main(argv=None) -> Report:
     report = Report(device)
     torch.manual_seed(0)
 
-    bandwidth = copy_bandwidth(device, sizes["copy_mib"])
+    report.bandwidth = bandwidth = copy_bandwidth(device, sizes["copy_mib"])
     report.table("Device copy bandwidth", ["tensor", "GB / s (read + write)"],
                  [[f"{sizes['copy_mib']} MiB uint8 clone", f"{bandwidth / 1e9:.1f}"]])
     report.targets.append(Target("device copy bandwidth", f"{bandwidth / 1e9:.1f} GB/s", "yardstick", None))
-    for name in args.only.split(","):
+    command = "python bench/gpu_targets.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    failed = []
+    for name in [n.strip() for n in args.only.split(",")]:
         t0 = time.perf_counter()
-        fn = SECTIONS[name.strip()]
-        fn(report, device, sizes, bandwidth) if fn is bench_image else fn(report, device, sizes)
+        try:
+            SECTIONS[name](report, device, sizes)
+        except Exception as exc:  # one broken section must not cost the others' figures
+            traceback.print_exc()
+            failed.append(name)
+            report.targets.append(Target(name, f"failed: {type(exc).__name__}: {exc}"[:200], "-", None))
         print(f"[{name}: {time.perf_counter() - t0:.1f} s]", flush=True)
+        save(args.out, report.render(command))  # kept if a later section runs out of time
 
     profiles = []
     if not args.no_profile:  # one profile per distinct helpers call, naming its missed targets
@@ -494,15 +517,12 @@ def main(argv=None) -> Report:
             names = ", ".join(t.workload for t in missed if t.profile is fn)
             profiles.append(f"## Profile: {names} (helpers side, one call)\n\n"
                             f"```\n{profile_top(fn, device)}\n```\n")
-    command = "python bench/gpu_targets.py " + " ".join(argv if argv is not None else sys.argv[1:])
     text = report.render(command)
     print(text[text.index("## Summary"):], flush=True)
-    if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "targets.md").write_text(text)
-        (args.out / "profiles.md").write_text(
-            "# Profiles of the missed targets\n\n" + ("\n".join(profiles) or "No target missed.\n"))
-        print(f"written: {args.out / 'targets.md'}, {args.out / 'profiles.md'}")
+    save(args.out, text, "# Profiles of the missed targets\n\n"
+         + ("\n".join(profiles) or "No target missed.\n"))
+    if failed:
+        raise SystemExit(f"sections failed: {', '.join(failed)}")
     return report
 
 
