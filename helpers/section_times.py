@@ -5,7 +5,7 @@ Written by ``scripts/record_times.py`` from the times the notebook tests measure
 :func:`helpers.notebook.section_seconds`. Do not edit the numbers by hand: re-measure.
 """
 
-MACHINE = "a 2-core AMD EPYC server CPU shared with other jobs (the course's test machine)"
+MACHINE = "a 2-core AMD EPYC server CPU (the course's test machine)"
 
 SECONDS = {
     "00_start_here": 10.0,
