@@ -66,12 +66,14 @@ PARTNERS = ("perm", "flip", "roll")
 
 
 def one_hot(y, num_classes, *, label_smoothing=0.0, dtype=torch.float32) -> torch.Tensor:
-    """One-hot targets, optionally label-smoothed: ``(1 - ε) · onehot(y) + ε / K``.
+    """Turn class indices into probability rows, each 1 at its class and 0 elsewhere.
 
-    ``y``: ``(B,)`` integer class indices in ``[0, num_classes)``. Returns ``(B, K)`` of
-    ``dtype`` (float32). The smoothing rule is the one ``F.cross_entropy(label_smoothing=ε)``
-    and timm use, so ``soft_cross_entropy(z, one_hot(y, K, label_smoothing=ε))`` equals
-    ``F.cross_entropy(z, y, label_smoothing=ε)``.
+    ``y``: ``(B,)`` integer class indices in ``[0, num_classes)``. Returns a ``(B, K)`` tensor
+    of ``dtype`` (float32) whose rows sum to 1. With ``label_smoothing=ε`` every row moves a
+    share ε of its mass from the true class to all K classes evenly,
+    ``(1 - ε) · onehot(y) + ε / K``, so the true class keeps ``1 - ε + ε / K``. This is the
+    same smoothing PyTorch applies inside ``F.cross_entropy(..., label_smoothing=ε)``: the
+    soft cross-entropy of these rows equals that loss (checked in course section 2).
     """
     k = check_int(num_classes, "num_classes", minimum=1)
     eps = check_probability(label_smoothing, "label_smoothing")
@@ -144,7 +146,7 @@ def soft_cross_entropy(logits, soft_targets, reduction="mean") -> torch.Tensor:
     ``logits`` and ``soft_targets``: same shape, ``(B, K)`` or ``(B, K, d1, ...)`` with classes
     in dim 1, floating point. ``reduction``: ``"mean"`` over all non-class positions (default),
     ``"sum"`` or ``"none"`` (shape without dim 1). Agrees with ``torch.nn.functional.
-    cross_entropy`` given probability targets; the seed's training step writes it by hand.
+    cross_entropy`` given probability targets; written out so the formula is visible.
     """
     for name, t in (("logits", logits), ("soft_targets", soft_targets)):
         if not isinstance(t, torch.Tensor) or not t.is_floating_point():

@@ -50,3 +50,76 @@ def setup(seed: int = 0, threads: int | None = None):
     print(f"torch {torch.__version__} on {device}"
           + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""))
     return device
+
+
+# --- checked statements -------------------------------------------------------------------
+
+CLAIM_OK = "✓ claim: "
+CLAIM_FAILED = "✗ claim does not hold on this run: "
+
+
+def claim(text: str, holds) -> bool:
+    """Print ``text`` as a statement checked on the numbers this run measured.
+
+    The prose of a notebook draws conclusions from measured results ("CutMix lowers the
+    confidence the most"). Each such conclusion is also stated by the cell that measures it:
+    ``claim("CutMix lowers the confidence the most", conf["CutMix"] < min(others))`` prints
+
+        ✓ claim: CutMix lowers the confidence the most
+
+    or, when this run's numbers disagree (another library version, another machine),
+
+        ✗ claim does not hold on this run: CutMix lowers the confidence the most
+
+    so the reader sees at once which sentence of the prose the numbers no longer support. The
+    course's notebook tests fail on any ``✗`` line. Returns whether the claim held.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("claim: text must be a non-empty string")
+    holds = bool(holds)
+    print((CLAIM_OK if holds else CLAIM_FAILED) + text)
+    return holds
+
+
+# --- measured run times -------------------------------------------------------------------
+
+
+def section_seconds() -> dict[str, float]:
+    """Seconds each section's notebook took, from the course's one measured table.
+
+    The table (``helpers/section_times.py``) is written by ``scripts/record_times.py`` from the
+    times the notebook tests measure; the course map of section 0 and every notebook's last
+    cell read it, so they always say the same thing.
+    """
+    from .section_times import SECONDS
+
+    return dict(SECONDS)
+
+
+def measured_on() -> str:
+    """The machine the table of :func:`section_seconds` was measured on, in words."""
+    from .section_times import MACHINE
+
+    return MACHINE
+
+
+def describe_seconds(seconds: float) -> str:
+    """``'about 40 s'`` below 100 s, ``'about 1.5 min'`` above."""
+    if seconds < 100:
+        return f"about {max(5, round(seconds / 5) * 5):.0f} s"
+    return f"about {round(seconds / 30) / 2:g} min"
+
+
+def report_run_time(section: str, started: float, device=None) -> None:
+    """Print how long this run took next to the course's measured time for ``section``.
+
+    ``started`` is a ``time.perf_counter()`` value taken in the notebook's first cell.
+    """
+    import time
+
+    took = time.perf_counter() - started
+    where = f" on {device}" if device is not None else ""
+    print(f"this notebook ran in {took:.0f} s{where}")
+    table = section_seconds()
+    if section in table:
+        print(f"measured for the course: {describe_seconds(table[section])} on {measured_on()}")

@@ -112,7 +112,7 @@ def tta_predict(model, x, views=VIEW_SETS["flip"], merge="mean", chunk_size=None
     ``(C, H, W)`` floating point. All V views are concatenated into a ``(V·B, C, H, W)``
     batch and sent through the model at once (in slices of ``chunk_size`` rows when given,
     to bound memory). Softmax is taken in float32 per view, then merged: ``"mean"`` is the
-    arithmetic mean of the probabilities (the seed's recipe); ``"gmean"`` the normalised
+    arithmetic mean of the probabilities (the usual TTA average); ``"gmean"`` the normalised
     geometric mean, i.e. ``softmax(mean(log_softmax))``, which punishes a class any view
     rules out. The model runs without gradients in inference mode (``model.train(False)``);
     every submodule's previous mode is restored afterwards. Returns ``(B, K)`` float32

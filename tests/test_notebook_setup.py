@@ -27,3 +27,29 @@ def test_setup_returns_a_device_and_seeds(monkeypatch):
     nb.setup(seed=7)
     assert torch.equal(a, torch.rand(3))
     assert dev.type in ("cpu", "cuda")
+
+
+def test_claim_prints_a_checked_statement_and_returns_whether_it_held(capsys):
+    assert nb.claim("two is more than one", 2 > 1) is True
+    assert nb.claim("one is more than two", 1 > 2) is False
+    out = capsys.readouterr().out.splitlines()
+    assert out == [nb.CLAIM_OK + "two is more than one", nb.CLAIM_FAILED + "one is more than two"]
+
+
+def test_claim_needs_a_statement():
+    import pytest
+
+    with pytest.raises(ValueError, match="text"):
+        nb.claim("  ", True)
+
+
+def test_run_times_come_from_one_table(capsys):
+    import time
+
+    table = nb.section_seconds()
+    assert "02_image" in table and all(name[:2].isdigit() for name in table)
+    assert all(seconds > 0 for seconds in table.values())
+    nb.report_run_time("02_image", time.perf_counter(), "cpu")
+    out = capsys.readouterr().out
+    assert nb.describe_seconds(table["02_image"]) in out
+    assert nb.describe_seconds(42) == "about 40 s" and nb.describe_seconds(150) == "about 2.5 min"

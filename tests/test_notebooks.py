@@ -9,11 +9,16 @@
   this run is skipped there to keep the suite's time down; it runs wherever the browser
   suite cannot.
 
-Execution time of each notebook is printed in the run summary.
+* Solution notebooks 01-08 print their conclusions as checked statements
+  (``helpers.notebook.claim``); a ``✗`` line (a conclusion the run no longer supports) fails.
+
+Execution time of each notebook is printed in the run summary and stored in
+``.artifacts/notebook_times.json`` for ``scripts/record_times.py``.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -22,6 +27,8 @@ import nbformat
 import pytest
 from conftest import NOTEBOOK_TIMES, ROOT, RUN_STATE
 from nbclient import NotebookClient
+
+from helpers.notebook import CLAIM_FAILED, CLAIM_OK
 
 # The same kernel start-up as nbgrader uses (nbgrader_config.py): warnings on stdout.
 KERNEL_ARGS = [
@@ -49,11 +56,31 @@ def _run(path, allow_errors):
         if env_before is None:
             os.environ.pop("AUGCOURSE_STATIC", None)
     NOTEBOOK_TIMES[str(path.relative_to(ROOT))] = time.perf_counter() - t0
+    _store_time(path, NOTEBOOK_TIMES[str(path.relative_to(ROOT))])
     # Keep the executed copy (git-ignored) so its figures and numbers can be looked at.
     out = ROOT / ".artifacts" / "executed" / path.relative_to(ROOT)
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
     return nb
+
+
+def _store_time(path, seconds):
+    """Keep the measured seconds for scripts/record_times.py (the course's one time table)."""
+    store = ROOT / ".artifacts" / "notebook_times.json"
+    store.parent.mkdir(parents=True, exist_ok=True)
+    times = json.loads(store.read_text()) if store.exists() else {}
+    times[str(path.relative_to(ROOT))] = round(seconds, 1)
+    store.write_text(json.dumps(times, indent=1, sort_keys=True))
+
+
+def _claims(nb):
+    """(cell index, line) of every checked statement (helpers.notebook.claim) the run printed."""
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream" and out.name == "stdout":
+                for line in out.text.splitlines():
+                    if line.startswith((CLAIM_OK, CLAIM_FAILED)):
+                        yield i, line
 
 
 def _problems(cell):
@@ -75,6 +102,12 @@ def test_solution_notebook_runs_clean(path):
     nb = _run(path, allow_errors=True)
     bad = [f"{_cell_label(i, c)}: {p}" for i, c in enumerate(nb.cells) if c.cell_type == "code"
            for p in _problems(c)]
+    # Every directional conclusion of the prose is printed as a checked statement by the cell
+    # that measures it; one that no longer holds (a library update, a changed recipe) fails here.
+    claims = list(_claims(nb))
+    bad += [f"{_cell_label(i, nb.cells[i])}: {line}" for i, line in claims if line.startswith(CLAIM_FAILED)]
+    if path.parent.name[:2] in {f"{k:02d}" for k in range(1, 9)}:
+        assert claims, f"{path.name} prints no checked claim (helpers.notebook.claim)"
     assert not bad, "\n".join(bad)
 
 

@@ -95,3 +95,10 @@ def test_fit_rejects_mismatched_lengths():
     X, y = _toy(n=8)
     with pytest.raises(ValueError, match="same length"):
         fit(TinyCNN(num_classes=4), X, y[:5], X, y, progress=False)
+
+
+@pytest.mark.parametrize("c,w,h,k", [(1, 16, 64, 10), (3, 8, 32, 6), (2, 4, 16, 3)])
+def test_tiny_cnn_parameter_count_matches_its_docstring_formula(c, w, h, k):
+    expected = (9 * c + 1) * w + (18 * w + 2) * w + (32 * w + 1) * h + (h + 1) * k
+    assert count_parameters(TinyCNN(c, k, width=w, hidden=h)) == expected
+    assert count_parameters(TinyCNN()) == 38_282

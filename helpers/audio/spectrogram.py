@@ -172,7 +172,7 @@ class SpecAugment(torch.nn.Module):
     """SpecAugment on ``(B, F, T)`` or ``(B, C, F, T)`` spectrograms, every example its own masks.
 
     ``n_freq_masks`` masks of width < ``freq_mask_param`` bins and ``n_time_masks`` masks of
-    width < ``time_mask_param`` frames (the seed's recipe: one frequency mask of up to 15
+    width < ``time_mask_param`` frames (a common speech setting: one frequency mask of up to 15
     mel bins, two time masks of up to 35 frames), each bound capped at ``p`` times the axis
     size; ``mask_value`` is ``"zero"``, ``"mean"`` (the batch mean, as torchaudio) or a number.
 

@@ -242,8 +242,9 @@ class RandomPitchShift(torch.nn.Module):
     Float ``(B, T)`` or ``(B, C, T)`` in, same shape out; the channels of an example share
     its shift. ``make_params`` draws the ``(B,)`` shifts on the generator's device (CPU by
     default) so a seed gives the same shifts on every device; ``forward`` calls
-    :func:`pitch_shift`. The seed's advice for bird calls: stay within about +-2 semitones,
-    beyond 4 a shift can change what the sound is. Taught in course section 5.
+    :func:`pitch_shift`. For bird calls keep the range inside the spread between individuals
+    of one species (course section 8 measures it): a larger shift can move a call into the
+    band of another species and change what the sound is. Taught in course section 5.
     """
 
     def __init__(self, sample_rate: int, semitones=(-2.0, 2.0), *, n_fft: int = 512,
@@ -272,8 +273,9 @@ class RandomTimeStretch(torch.nn.Module):
 
     With ``keep_length`` (the default, so a batch keeps one shape) every output is cut or
     zero-padded back to the input length ``T``; otherwise the batch is padded to the longest
-    stretched example (see :func:`time_stretch`). The seed's advice: skip stretches beyond
-    1.5x. Taught in course section 5.
+    stretched example (see :func:`time_stretch`). Rates far from 1 change note length and
+    trill rate, which can identify a class (course section 8 measures how far is too far);
+    1.5x is an upper bound, not a target. Taught in course section 5.
     """
 
     def __init__(self, rate=(0.9, 1.1), *, keep_length: bool = True, n_fft: int = 512,

@@ -13,7 +13,7 @@
   human one.
 * **Bird calls (synthetic).** :func:`make_bird_calls` generates frequency-modulated chirps
   for five invented "species" with pink background noise, from a seed, in memory. They are
-  signal-processing stand-ins for the seed's bird-call scenario, not recordings of birds.
+  signal-processing stand-ins for a bird-call contest task, not recordings of birds.
 
 WAV files are read and written with ``soundfile`` (no FFmpeg needed).
 """

