@@ -59,8 +59,8 @@ from jupyter_client.manager import KernelManager
 from helpers.notebook import KERNEL_ARGS
 
 COURSE_ROOT = Path(__file__).resolve().parents[2]
-# The student side of the course folder: what a submission's kernel may read.
-STUDENT_SIDE = ("helpers", "notebooks")
+# The student side of the course folder besides the ``helpers`` package: the released notebooks.
+STUDENT_SIDE = ("notebooks",)
 # Operating-system folders the interpreter and its libraries read (read-only).
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/sys")
 SYSTEM_ETC = ("passwd", "group", "nsswitch.conf", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime",
@@ -118,19 +118,27 @@ def _data_root() -> Path | None:
     return data_root()
 
 
+def helpers_dir() -> Path:
+    """The ``helpers`` package this grader imports: the one its kernels import too."""
+    import helpers
+
+    return Path(helpers.__file__).parent
+
+
 def visible_paths(course_root: Path = COURSE_ROOT) -> list[tuple[Path, Path]]:
     """``[(host path, path inside the sandbox)]`` that a kernel sees, all read-only.
 
     The Python environment (``sys.prefix``, the interpreter ``sys.base_prefix`` it points to,
     each at its given and its resolved path, so symlinked virtualenvs work), and the course's
-    student side (``helpers/``, ``notebooks/``, the prepared data) at their own paths so
-    ``helpers`` finds its data as it does outside.
+    student side (the ``helpers`` package the grader imports, ``notebooks/``, the prepared
+    data) at their own paths so ``helpers`` finds its data as it does outside.
     """
     pairs: list[tuple[Path, Path]] = []
     for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix}:
         for p in {Path(prefix), Path(prefix).resolve()}:
             pairs.append((Path(prefix).resolve(), p))
     course_root = Path(course_root)
+    pairs.append((helpers_dir().resolve(), helpers_dir()))
     for name in STUDENT_SIDE:
         if (course_root / name).exists():
             pairs.append(((course_root / name).resolve(), course_root / name))
@@ -213,11 +221,11 @@ def bwrap_args(exchange: Path, home: Path, course_root: Path = COURSE_ROOT, read
     return [*args, "--chdir", str(home)]
 
 
-def kernel_env(extra: dict, home: Path, course_root: Path = COURSE_ROOT) -> dict:
+def kernel_env(extra: dict, home: Path) -> dict:
     """The kernel's whole environment: what Python and the course need, plus ``extra``."""
     env = {"PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
            "HOME": str(home), "USER": "student", "LOGNAME": "student", "LANG": "C.UTF-8",
-           "TMPDIR": "/tmp", "PYTHONPATH": str(course_root), "PYTHONDONTWRITEBYTECODE": "1",
+           "TMPDIR": "/tmp", "PYTHONPATH": str(helpers_dir().parent), "PYTHONDONTWRITEBYTECODE": "1",
            "MPLCONFIGDIR": str(Path(home) / ".matplotlib")}
     for key in ("AUGCOURSE_DATA", "NLTK_DATA", "CUDA_VISIBLE_DEVICES", "TORCH_HOME"):
         if key in os.environ:
@@ -332,7 +340,7 @@ class Sandbox:
                 km.kernel_uid = KERNEL_UID_BASE + os.getpid() % 1_000_000
                 os.chown(self.exchange, km.kernel_uid, km.kernel_uid)
         self.km = km
-        env = kernel_env(self.env, self.home, self.course_root)
+        env = kernel_env(self.env, self.home)
         km.start_kernel(extra_arguments=KERNEL_ARGS, cwd=str(self.home if not self.isolated else self.exchange),
                         env=env, **_kernel_log())
         self.kc = km.client()
