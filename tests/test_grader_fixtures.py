@@ -178,10 +178,11 @@ def test_escapes_reach_nothing(graded):
     """Every attack ran (its report line is in the autograded notebook) and was blocked."""
     root, _, _, _ = graded
     for name in ESCAPES:
-        if name == "escape_grader_files":  # runs inside the grading probe: its effect is the score and the note
-            continue
         nb = nbformat.read(root / "autograded" / name / "09_drills" / "09_drills.ipynb", 4)
         text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+        if name == "escape_grader_files":  # runs inside the grading probe: the verdict says what it met
+            assert "not a plain file" in text
+            continue
         lines = [line for line in text.splitlines() if line.startswith("ESCAPE ")]
         assert lines, f"{name}: the attack did not report (did it run?)"
         assert not any("ESCAPED" in line for line in lines), lines
