@@ -27,11 +27,9 @@ c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True
 # Before any cell runs, the kernel prints warnings on stdout: nbgrader fails a test cell that
 # writes to stderr, and library warnings must never cost a student points.
-c.Execute.extra_arguments = [
-    "--HistoryManager.hist_file=:memory:",
-    "--InteractiveShellApp.exec_lines=import helpers.notebook as _course; "
-    "_course.route_warnings_to_stdout(); del _course",
-]
+from helpers.notebook import KERNEL_ARGS  # noqa: E402 - the one definition of the kernel start-up
+
+c.Execute.extra_arguments = list(KERNEL_ARGS)
 
 # Output limits: a submission that prints without end cannot flood the gradebook or feedback.
 c.LimitOutput.max_lines = 1000

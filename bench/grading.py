@@ -1,19 +1,26 @@
-"""Class grading: wall time and seconds per submission of ``teacher.grader`` vs stock nbgrader.
+"""Grading: what the bubblewrap sandbox costs per submission, and ``teacher.grader`` vs stock nbgrader.
 
-A class of N D1-D5 submissions (default 40; ids s01..sNN, every fourth one with a wrong
-MixUp, the rest correct) is graded by ``grade_class`` with 2 workers and with 1 worker, and a
-few of them by stock ``nbgrader autograde`` (one command for the round, serial, in-kernel
-hidden tests). Kernel set-up dominates: every submission gets a fresh kernel that imports
-torch, scikit-learn and imbalanced-learn.
+Sandbox cost (the default): N D1-D5 submissions (default 10; every fourth one with a wrong
+MixUp, the rest correct) are each graded twice by ``grade_notebook``, once in the sandbox and
+once unconfined, one at a time, alternating which goes first, so both see the same machine
+load; the table gives the median seconds per submission each way and the sandbox's share.
+Kernel start-up alone (start, ``import helpers``, stop) is timed the same way.
 
-    python bench/grading.py            # 40 students (2 workers), 10 (1 worker), 4 (stock)
-    python bench/grading.py --quick    # 6, 3, 2
+Class throughput (``--class``): a class of N submissions graded by ``grade_class`` with 2
+workers and with 1 worker, and a few by stock ``nbgrader autograde`` (serial, in-kernel hidden
+tests). Kernel set-up dominates: every submission gets a fresh kernel that imports torch,
+scikit-learn and imbalanced-learn.
+
+    python bench/grading.py                 # sandbox cost, 10 submissions
+    python bench/grading.py --class         # 40 students (2 workers), 10 (1 worker), 4 (stock)
+    python bench/grading.py --quick         # 4 submissions (sandbox) / 6, 3, 2 (--class)
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -65,11 +72,63 @@ def stock(n: int) -> float:
         return time.perf_counter() - t0
 
 
+def _kernel_startup(isolated: bool) -> float:
+    from teacher.grader.sandbox import Limits, Sandbox
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        with Sandbox(tmp, {}, Limits(), isolated=isolated) as sb:
+            sb.execute("import helpers.notebook", 60)
+        return time.perf_counter() - t0
+
+
+def sandbox_cost(n: int) -> tuple[list[list], dict]:
+    """Median seconds per submission with and without the sandbox, interleaved."""
+    from teacher.grader import grade_notebook
+
+    times: dict = {True: [], False: [], "start-True": [], "start-False": []}
+    for k in range(4):
+        for isolated in ((True, False) if k % 2 == 0 else (False, True)):
+            times[f"start-{isolated}"].append(_kernel_startup(isolated))
+    with tempfile.TemporaryDirectory() as tmp:
+        students = make_class(Path(tmp), n)
+        for k, s in enumerate(students):
+            path = Path(tmp) / s / "09_drills" / "09_drills.ipynb"
+            for isolated in ((True, False) if k % 2 == 0 else (False, True)):
+                r = grade_notebook(path, "09_drills", s, isolate=isolated)
+                assert r.status == "graded" and r.total >= 20, (s, isolated, r.total, r.notes)
+                times[isolated].append(r.seconds)
+                print(f"{s} {'sandbox' if isolated else 'unconfined'}: {r.seconds:.2f} s", flush=True)
+    rows = []
+    for label, on, off in (("kernel start-up (start, import helpers, stop)", "start-True", "start-False"),
+                           ("grading one D1-D5 submission", True, False)):
+        a, b = statistics.median(times[on]), statistics.median(times[off])
+        # Paired: each submission (or start-up pair) against its own unconfined twin, graded
+        # back to back, so a burst of load on the machine hits both sides of one pair.
+        paired = statistics.median(x - y for x, y in zip(times[on], times[off], strict=True))
+        rows.append([label, len(times[on]), f"{a:.2f}", f"{b:.2f}", f"{a - b:+.2f}", f"{100 * (a - b) / b:+.1f} %",
+                     f"{paired:+.2f} ({100 * paired / b:+.1f} %)"])
+    return rows, times
+
+
 def main() -> int:
     p = base_parser(__doc__.splitlines()[0])
     p.add_argument("--students", type=int, default=None)
+    p.add_argument("--class", dest="klass", action="store_true", help="class throughput vs stock nbgrader")
     args = p.parse_args()
     device = setup_from_args(args)
+    if not args.klass:
+        n = args.students or (4 if args.quick else 10)
+        rows, _ = sandbox_cost(n)
+        notes = ("Each submission graded twice in one run, one at a time (1 kernel thread), alternating "
+                 "which mode goes first: in the bubblewrap sandbox (own PID, network, IPC and mount "
+                 "namespaces, read-only student side, IPC sockets) and unconfined. Medians. The "
+                 "machine was shared with other work while it ran: compare the columns of one row, "
+                 "not absolute seconds between runs.")
+        write_table("grading-sandbox", device, ["what", "runs", "sandbox s", "unconfined s", "difference s",
+                                                "sandbox cost (medians)", "median paired difference s"],
+                    rows, notes, write=not args.no_write)
+        return 0
     n2 = args.students or (6 if args.quick else 40)
     n1 = 3 if args.quick else 10
     ns = 2 if args.quick else 4

@@ -8,8 +8,10 @@
 * torch's global generator is seeded, so every measured number is stable.
 * matplotlib figures get a readable default size.
 
-The grading configuration (``nbgrader_config.py``) runs ``route_warnings_to_stdout`` in the
-kernel before any cell, so a deleted or edited set-up cell cannot change this.
+Every kernel that runs a course notebook for grading or testing starts with ``KERNEL_ARGS``
+(nbgrader's ``nbgrader_config.py``, the course's grader, the notebook tests): it runs
+``route_warnings_to_stdout`` before any cell, so a deleted or edited set-up cell cannot change
+this, and keeps no history file.
 """
 
 from __future__ import annotations
@@ -18,6 +20,13 @@ import sys
 import warnings
 
 _original_showwarning = warnings.showwarning
+
+# IPython kernel start-up arguments shared by every kernel that grades or tests a notebook.
+KERNEL_ARGS = [
+    "--HistoryManager.hist_file=:memory:",
+    "--InteractiveShellApp.exec_lines=import helpers.notebook as _course; "
+    "_course.route_warnings_to_stdout(); del _course",
+]
 
 
 def _show_on_stdout(message, category, filename, lineno, file=None, line=None):

@@ -11,6 +11,7 @@ PACKAGES=(
   apertium                    # rule-based machine translation for back-translation
   apertium-eng-spa            # its English <-> Spanish pair
   chromium                    # headless browser for the browser test suite
+  bubblewrap                  # the grading sandbox: every submission's kernel runs confined (bwrap)
 )
 
 missing=()
@@ -36,5 +37,6 @@ else
   echo "Install them once with:" >&2
   echo "    sudo apt-get install --no-install-recommends ${missing[*]}" >&2
   echo "(on macOS: brew install wordnet espeak-ng apertium; the course then uses what it finds." >&2
-  echo " Without them, the WordNet, speech and back-translation parts say what is missing.)" >&2
+  echo " Without them, the WordNet, speech and back-translation parts say what is missing;" >&2
+  echo " without bubblewrap, which exists only on Linux, make grade refuses to grade a class.)" >&2
 fi

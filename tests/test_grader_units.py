@@ -1,4 +1,5 @@
-"""Unit checks of the grader's pieces: restoring cells, variants, trusted answers."""
+"""Unit checks of the grader's pieces: restoring cells, variants, trusted answers, the sandbox's
+command line and the refusal to grade without it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from conftest import ROOT
 
 from helpers.drills import PARTS, grade_part, variant
 from helpers.drills.specs import PROBE_PRELUDE, part_rng
+from teacher.grader import sandbox
 from teacher.grader.engine import _load_answer
 from teacher.grader.restore import release_source, restore
 
@@ -118,3 +120,65 @@ def test_answers_need_the_nonce_and_plain_data(tmp_path):
     answer, problem = _load_answer(evil, "n1")
     assert answer is None and "plain data" in problem
     assert "def _plain" in PROBE_PRELUDE
+
+
+def test_answers_are_never_read_through_a_symlink_or_a_fifo(tmp_path):
+    import os
+
+    real = tmp_path / "real.pt"
+    torch.save({"nonce": "n1", "answer": [1.0]}, real)
+    link = tmp_path / "link.pt"
+    link.symlink_to(real)
+    fifo = tmp_path / "fifo.pt"
+    os.mkfifo(fifo)  # a blocking open would hang the grader forever
+    for path in (link, fifo):
+        answer, problem = _load_answer(path, "n1")
+        assert answer is None and "not a plain file" in problem
+
+
+def test_sandbox_shows_the_student_side_only(tmp_path):
+    binds = sandbox.visible_paths(ROOT)
+    dests = {str(dest) for _, dest in binds}
+    assert {str(ROOT / "helpers"), str(ROOT / "notebooks")} <= dests
+    for src, dest in binds:
+        for hidden in ("solutions", "teacher", "nbgrader_config.py", ".git"):
+            assert not (src == ROOT / hidden or ROOT / hidden in src.parents), (src, dest)
+        assert dest != ROOT and src != ROOT.resolve()
+    args = sandbox.bwrap_args(tmp_path / "kernel", tmp_path / "home", ROOT, readonly=[tmp_path / "inputs"])
+    text = " ".join(args)
+    assert str(ROOT / "solutions") not in text and str(ROOT / "teacher") not in text
+    for flag in ("--unshare-pid", "--unshare-net", "--die-with-parent", "--proc"):
+        assert flag in args
+    assert ["--ro-bind", str(tmp_path / "inputs"), str(tmp_path / "inputs")] == \
+        args[args.index(str(tmp_path / "inputs")) - 1:][:3]
+
+
+def test_kernel_environment_leaves_the_graders_secrets_out(monkeypatch, tmp_path):
+    monkeypatch.setenv("AUGCOURSE_GRADER_SECRET", "s3cret")
+    monkeypatch.setenv("PGPASSWORD", "pw")
+    env = sandbox.kernel_env({"AUGCOURSE_STUDENT_ID": "alice"}, tmp_path)
+    assert env["AUGCOURSE_STUDENT_ID"] == "alice" and env["PYTHONPATH"] == str(ROOT)
+    assert "s3cret" not in env.values() and "pw" not in env.values()
+
+
+def test_missing_bubblewrap_names_the_fix(monkeypatch):
+    sandbox.isolation_problem.cache_clear()
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    try:
+        problem = sandbox.isolation_problem()
+        with pytest.raises(sandbox.SandboxUnavailable, match="apt-get install bubblewrap"):
+            sandbox.require_isolation()
+    finally:
+        sandbox.isolation_problem.cache_clear()
+    assert "bubblewrap" in problem and "--no-isolation" in problem
+
+
+def test_grade_command_refuses_without_the_sandbox(monkeypatch, tmp_path, capsys):
+    import teacher.grader.__main__ as cli
+
+    (tmp_path / "submitted").mkdir()
+    monkeypatch.setattr(cli, "isolation_problem", lambda: "bubblewrap is not installed: install bubblewrap")
+    rc = cli.main(["grade", "09_drills", "--submitted", str(tmp_path / "submitted")])
+    assert rc == 2
+    assert "install bubblewrap" in capsys.readouterr().err
+    assert not (tmp_path / "gradebook.db").exists()

@@ -28,14 +28,8 @@ import pytest
 from conftest import NOTEBOOK_TIMES, ROOT, RUN_STATE
 from nbclient import NotebookClient
 
-from helpers.notebook import CLAIM_FAILED, CLAIM_OK
-
-# The same kernel start-up as nbgrader uses (nbgrader_config.py): warnings on stdout.
-KERNEL_ARGS = [
-    "--HistoryManager.hist_file=:memory:",
-    "--InteractiveShellApp.exec_lines=import helpers.notebook as _course; "
-    "_course.route_warnings_to_stdout(); del _course",
-]
+# The same kernel start-up as nbgrader and the grader use: warnings on stdout.
+from helpers.notebook import CLAIM_FAILED, CLAIM_OK, KERNEL_ARGS
 
 SOLUTIONS = sorted(ROOT.glob("solutions/*/*.ipynb"))
 RELEASE = sorted(ROOT.glob("notebooks/*/*.ipynb"))

@@ -1,10 +1,12 @@
 """Command line of the course's grader.
 
-    python -m teacher.grader grade 09_drills --submitted submitted --workers 2
+    python -m teacher.grader grade 09_drills --submitted submitted --workers 2 [--no-isolation]
     python -m teacher.grader check [NOTEBOOK.ipynb ...] [--assignment 09_drills] [--student ID]
     python -m teacher.grader student ID
 
-``grade`` autogrades a class (see ``teacher.grader.classroom``). ``check`` is the self-check
+``grade`` autogrades a class (see ``teacher.grader.classroom``); every submission's kernel runs
+in the bubblewrap sandbox, and the command refuses to start where bubblewrap cannot run unless
+``--no-isolation`` says to grade unconfined. ``check`` is the self-check
 (``teacher.grader.selfcheck``): each NOTEBOOK is graded in a temporary folder with every check
 and a table per exercise is printed, without any gradebook and without changing the file;
 with no NOTEBOOK it grades every section started under ``notebooks/`` and prints the progress
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from .classroom import ClassConfig, grade_class, load_config, summary_table
 from .engine import TRUSTED_ASSIGNMENTS
-from .sandbox import Limits
+from .sandbox import Limits, SandboxUnavailable, isolation_problem
 from .selfcheck import SECTION_LIMITS
 
 
@@ -90,6 +92,9 @@ def main(argv=None) -> int:
     g.add_argument("--db-url", default=None, help="gradebook URL (default: sqlite next to the submissions)")
     g.add_argument("--student", action="append", help="grade only these students")
     g.add_argument("--no-variants", action="store_true", help="every student gets the same numbers")
+    g.add_argument("--no-isolation", action="store_true",
+                   help="run submissions WITHOUT the bubblewrap sandbox: they can then read the solutions, "
+                        "write the gradebook and the course, and kill the grader; only for code you trust")
     c = sub.add_parser("check", help="self-check: grade your own notebooks (nothing is recorded)")
     c.add_argument("notebook", type=Path, nargs="*",
                    help="notebooks to grade (default: every started section under notebooks/)")
@@ -117,12 +122,22 @@ def main(argv=None) -> int:
         limits = SECTION_LIMITS  # sections 1-8 train networks: nbgrader's 300 s a cell
     ccfg = ClassConfig(args.assignment, args.submitted, workers=args.workers or int(cfg.get("workers", 0))
                        or os.cpu_count() or 1, db_url=args.db_url or cfg.get("db_url"), limits=limits,
-                       variants=variants, secret=cfg.get("secret"), students=args.student)
+                       variants=variants, secret=cfg.get("secret"), students=args.student,
+                       isolate=not args.no_isolation)
     if not args.submitted.is_dir():
         parser.error(f"no submissions folder {args.submitted}")
+    if args.no_isolation:
+        print("warning: --no-isolation: submissions run unconfined, with the grader's rights", file=sys.stderr)
+    elif (problem := isolation_problem()) is not None:
+        print(f"error: cannot grade safely: {problem}", file=sys.stderr)
+        return 2
     t0 = time.perf_counter()
-    results = grade_class(ccfg, progress=lambda r: print(f"graded {r.student}: {r.total:g}/{r.max_total:g}",
-                                                            file=sys.stderr))
+    try:
+        results = grade_class(ccfg, progress=lambda r: print(f"graded {r.student}: {r.total:g}/{r.max_total:g}",
+                                                                file=sys.stderr))
+    except SandboxUnavailable as e:
+        print(f"error: cannot grade safely: {e}", file=sys.stderr)
+        return 2
     wall = time.perf_counter() - t0
     print(summary_table(results))
     n = max(1, len(results))

@@ -1,9 +1,10 @@
 """Grade a whole class in parallel and record the results.
 
 Input: nbgrader's layout ``<submitted>/<student>/<assignment>/<notebook>.ipynb``. A process
-pool grades the students (``grade_notebook`` in each worker: restore, sandboxed run, trusted
-verdicts, autograded notebook, feedback HTML); a worker that fails or crashes costs only that
-student, who gets 0 with the reason. This process is the only writer of the gradebook
+pool grades the students (``grade_notebook`` in each worker: restore, a run in the bubblewrap
+sandbox, trusted verdicts, autograded notebook, feedback HTML); a worker that fails or crashes
+costs only that student, who gets 0 with the reason. Where bubblewrap cannot run, the round
+refuses to start (``SandboxUnavailable``) unless ``isolate=False`` says to grade unconfined. This process is the only writer of the gradebook
 (nbgrader's ``Gradebook``, SQLite by default, any SQLAlchemy URL such as PostgreSQL via
 ``db_url``): it registers the assignment's grade cells, then per student creates or updates
 the submission and sets the automatic score of every grade cell, one commit per student. Then it
@@ -26,7 +27,7 @@ import nbformat
 
 from .engine import ROOT, GradeResult, grade_notebook, source_notebook
 from .restore import is_grade, is_solution, meta
-from .sandbox import Limits
+from .sandbox import Limits, require_isolation
 
 
 @dataclass
@@ -42,6 +43,7 @@ class ClassConfig:
     variants: bool = True
     secret: str | None = None
     students: list | None = None
+    isolate: bool = True
 
     @property
     def out_root(self) -> Path:
@@ -86,7 +88,7 @@ def _grade_one(student: str, path: str | None, cfg: ClassConfig) -> GradeResult:
             path, cfg.assignment, student, limits=cfg.limits, variants=cfg.variants, secret=cfg.secret,
             autograded_path=out / "autograded" / student / cfg.assignment / name,
             feedback_html=out / "feedback" / student / cfg.assignment / (Path(name).stem + ".html"),
-            root=cfg.course_root)
+            root=cfg.course_root, isolate=cfg.isolate)
     except Exception as e:  # noqa: BLE001 - one student's failure must not stop the class
         result = GradeResult(student, cfg.assignment, name, status="failed",
                              notes=[f"grading failed ({type(e).__name__}: {e}); scored 0"])
@@ -132,6 +134,8 @@ def grade_class(cfg: ClassConfig, progress=None) -> list[GradeResult]:
     """Grade every submission of ``cfg.assignment``; return results in student order."""
     from nbgrader.api import Gradebook
 
+    if cfg.isolate:
+        require_isolation()
     subs = find_submissions(cfg.submitted, cfg.assignment)
     if cfg.students:
         subs = [s for s in subs if s[0] in set(cfg.students)]

@@ -3,21 +3,28 @@
 ``grade_notebook(path, assignment, student_id)`` needs no gradebook; it returns a
 :class:`GradeResult` with the score of every graded cell, notes for the student, and the
 autograded notebook. The class command (``teacher.grader.classroom``) calls it once per student.
+The kernel runs confined by bubblewrap (``teacher.grader.sandbox``) unless told otherwise.
 
-Drills (assignment ``09_drills``): the in-notebook hidden tests are not run; after the notebook
-has run, the grader writes each part's hidden inputs to a file, asks the student's kernel to
-call the student's functions on them and save the answers as plain data with a one-time
-nonce, loads the answers here (``torch.load(weights_only=True)``: data only, never code) and
-scores them with ``helpers.drills`` checks. Nothing the student's code does to torch, numpy,
-builtins or IPython can change the comparison. Other sections: test cells run in the kernel,
-each after a reset of builtins and the comparison functions (``helpers.guard``).
+Two strategies score a notebook once its cells have run in the kernel:
+
+* :class:`InKernelTests` (sections 1-8): the test cells, hidden tests restored from the
+  source, run in the kernel, each after a reset of builtins and the comparison functions
+  (``helpers.guard``);
+* :class:`TrustedVerdicts` (the drills, ``09_drills``): the in-notebook hidden tests are not
+  run; the grader writes each part's hidden inputs to a folder the kernel can only read, asks
+  the student's kernel to call the student's functions on them and save the answers as plain
+  data with a one-time nonce, loads the answers here (``torch.load(weights_only=True)``: data
+  only, never code) and scores them with the drills' checks, which the kernel never imports.
+  Nothing the student's code does to torch, numpy, builtins or IPython can change the comparison.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import secrets
+import stat
 import sys
 import tempfile
 import time
@@ -27,7 +34,7 @@ from pathlib import Path
 import nbformat
 
 from .restore import is_grade, is_solution, is_test, meta, restore, strip_hidden
-from .sandbox import Limits, Sandbox
+from .sandbox import Limits, Sandbox, isolation_problem, require_isolation
 
 ROOT = Path(__file__).resolve().parents[2]
 TRUSTED_ASSIGNMENTS = ("09_drills",)
@@ -84,14 +91,20 @@ _DEATH = {
 
 
 class _Runner:
-    """Runs cells with restart-and-replay on kernel death."""
+    """Runs cells with restart-and-replay on kernel death. ``guard``: snapshot every course
+    module (the in-kernel tests compare with them), not only builtins and torch/numpy."""
 
     def __init__(self, sandbox: Sandbox, limits: Limits, notes: list, guard: bool):
         self.sb, self.limits, self.notes, self.guard = sandbox, limits, notes, guard
         self.history: list[str] = []
         self.restarts = 0
         self.start = time.monotonic()
-        self.sb.execute(self._snapshot_code(), limits.cell_timeout)
+        self.sb.execute(self._snapshot_code(), self._setup_timeout())
+
+    def _setup_timeout(self) -> float:
+        # The guard's snapshot imports torch: the grader's own set-up, not a student's cell, so
+        # a loaded machine must not make it run into the cell limit.
+        return max(self.limits.cell_timeout, self.limits.startup_timeout)
 
     def _snapshot_code(self) -> str:
         # The drills' verdicts are computed outside the kernel: there the guard only needs the
@@ -107,7 +120,7 @@ class _Runner:
             return False
         self.restarts += 1
         self.sb.restart()
-        self.sb.execute(self._snapshot_code(), self.limits.cell_timeout)
+        self.sb.execute(self._snapshot_code(), self._setup_timeout())
         for code in self.history:
             r = self.sb.execute(code, self.limits.cell_timeout)
             if r.status in _DEATH:
@@ -119,7 +132,7 @@ class _Runner:
         if self.time_left() <= 0:
             cell.outputs = [_error_output("NotRun", "not run: the notebook's time limit was reached")]
             return "skipped"
-        if self.restarts >= self.limits.max_restarts and not self.sb.km.is_alive():
+        if self.restarts >= self.limits.max_restarts and not self.sb.alive():
             cell.outputs = [_error_output("NotRun", "not run: the kernel had to be restarted too often")]
             return "skipped"
         if self.guard and is_test(cell) and not self._reset():
@@ -207,15 +220,32 @@ del __augcourse_probe
 """
 
 
+def _read_regular_file(path: Path, limit: int) -> bytes | None:
+    """The bytes of ``path`` when it is a plain file of at most ``limit`` bytes, else None.
+
+    The kernel can write the folder the answer comes from: a symlink (to a course file), a
+    FIFO (which would block this process) or a device is never opened as the answer."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        return f.read(limit + 1)[:limit]
+
+
 def _load_answer(path: Path, nonce: str):
     import torch
 
-    if not path.exists():
+    if not os.path.lexists(path):
         return None, "no answer came back from your kernel"
-    if path.stat().st_size > MAX_ANSWER_BYTES:
-        return None, "the answer was too large"
+    raw = _read_regular_file(path, MAX_ANSWER_BYTES)
+    if raw is None:
+        return None, "the answer was too large or not a plain file"
     try:
-        data = torch.load(path, weights_only=True, map_location="cpu")
+        data = torch.load(io.BytesIO(raw), weights_only=True, map_location="cpu")
     except Exception:  # noqa: BLE001 - anything unreadable is a garbled answer
         return None, "the answer could not be read as plain data"
     if not isinstance(data, dict) or data.get("nonce") != nonce:
@@ -223,7 +253,7 @@ def _load_answer(path: Path, nonce: str):
     return data.get("answer"), None
 
 
-def _trusted_verdicts(sb: Sandbox, runner: _Runner, nb, work: Path, student: str, limits: Limits,
+def _trusted_verdicts(sb: Sandbox, runner: _Runner, nb, work: _Workspace, student: str, limits: Limits,
                       secret: str) -> dict:
     import torch
 
@@ -237,12 +267,12 @@ def _trusted_verdicts(sb: Sandbox, runner: _Runner, nb, work: Path, student: str
         part = PARTS_BY_ID.get(gid)
         if part is None:
             continue
-        if not sb.km.is_alive() and not runner.recover():
+        if not sb.alive() and not runner.recover():
             verdicts[gid] = (0.0, ["the grading probe could not run: your kernel stopped"])
             continue
         inputs = part.make_inputs(v, part_rng(part, v["student"], secret))
         nonce = secrets.token_hex(16)
-        inp, out = work / f"in_{gid}.pt", work / f"answer_{gid}_{secrets.token_hex(4)}.pt"
+        inp, out = work.inputs / f"in_{gid}.pt", work.kernel / f"answer_{gid}_{secrets.token_hex(4)}.pt"
         torch.save(inputs, inp)
         code = _PROBE.format(code=PROBE_PRELUDE + part.probe, inp=str(inp), out=str(out), nonce=nonce)
         r = sb.execute(code, part.timeout)
@@ -297,21 +327,106 @@ def _scores(nb) -> dict:
     return parts
 
 
+class InKernelTests:
+    """Sections 1-8: the restored test cells run in the kernel, each after ``helpers.guard``
+    has put back builtins, torch/numpy comparisons and every course module."""
+
+    guard_course_modules = True
+
+    def prepare(self, nb) -> None:
+        """Nothing to change: the hidden tests were restored from the source."""
+
+    def score(self, sb: Sandbox, runner: _Runner, nb, work: _Workspace, result: GradeResult,
+              secret: str) -> None:
+        """The test cells already ran with the notebook; their outputs carry the scores."""
+
+
+class TrustedVerdicts:
+    """The drills: hidden tests are stripped before the run; afterwards every part's hidden
+    inputs go to the kernel, its answers come back as plain data and are scored here."""
+
+    guard_course_modules = False
+
+    def prepare(self, nb) -> None:
+        for cell in nb.cells:
+            if is_test(cell):
+                cell.source = strip_hidden(cell.source)
+
+    def score(self, sb: Sandbox, runner: _Runner, nb, work: _Workspace, result: GradeResult,
+              secret: str) -> None:
+        if sb.alive() and not runner.reset():
+            result.notes.append("the grader could not reset builtins before collecting answers")
+        verdicts = _trusted_verdicts(sb, runner, nb, work, result.student, runner.limits, secret)
+        for cell in nb.cells:
+            gid = meta(cell).get("grade_id")
+            if is_test(cell) and gid in verdicts:
+                _apply_verdict(cell, *verdicts[gid])
+                result.messages[gid] = verdicts[gid][1]
+
+
+def strategy_for(assignment: str):
+    """How ``assignment`` is scored: :class:`TrustedVerdicts` or :class:`InKernelTests`."""
+    return TrustedVerdicts() if assignment in TRUSTED_ASSIGNMENTS else InKernelTests()
+
+
+@dataclass
+class _Workspace:
+    """The grader's folders for one submission: ``kernel`` (the kernel may write: sockets,
+    connection file, answers) and ``inputs`` (hidden inputs; the kernel may only read)."""
+
+    root: Path
+
+    @property
+    def kernel(self) -> Path:
+        return self.root / "kernel"
+
+    @property
+    def inputs(self) -> Path:
+        return self.root / "inputs"
+
+    def create(self) -> _Workspace:
+        self.kernel.mkdir()
+        self.inputs.mkdir()
+        return self
+
+
+def _should_isolate(isolate: bool | None) -> bool:
+    if isolate is None:  # a student's self-check: confined where bubblewrap works
+        return isolation_problem() is None
+    if isolate:
+        require_isolation()
+    return bool(isolate)
+
+
+def _run_cells(runner: _Runner, nb) -> None:
+    for n, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        label = f"cell {n + 1}" + (f" ('{meta(cell)['grade_id']}')" if meta(cell).get("grade_id") else "")
+        runner.run_cell(cell, label)
+        if is_test(cell):
+            _calm_stderr(cell)
+
+
 def grade_notebook(path, assignment: str, student_id: str | None = None, *, limits: Limits | None = None,
                    variants: bool = True, secret: str | None = None, feedback_html=None,
-                   autograded_path=None, root: Path = ROOT, threads: int | None = 1) -> GradeResult:
+                   autograded_path=None, root: Path = ROOT, threads: int | None = 1,
+                   isolate: bool | None = None) -> GradeResult:
     """Grade the notebook at ``path`` for ``assignment`` without touching any gradebook.
 
     Never modifies ``path``. ``feedback_html`` / ``autograded_path``: where to write the
     feedback page and the autograded notebook (optional). ``secret`` seeds the drills' hidden
     inputs (default: ``AUGCOURSE_GRADER_SECRET`` or a built-in value). ``threads``: CPU threads
     of the kernel's math libraries (1 when several submissions are graded side by side; None
-    leaves the machine's default, for a student checking one notebook).
+    leaves the machine's default, for a student checking one notebook). ``isolate``: True runs
+    the kernel in the bubblewrap sandbox (``SandboxUnavailable`` where it cannot), False runs
+    it unconfined, None (default) confines it where bubblewrap works.
     """
     t0 = time.monotonic()
     path = Path(path)
     student = student_id or "anonymous"
     limits = limits or Limits()
+    isolated = _should_isolate(isolate)
     secret = secret or os.environ.get("AUGCOURSE_GRADER_SECRET", DEFAULT_SECRET)
     src_path = source_notebook(assignment, path.name, root)
     source = nbformat.read(src_path, as_version=4)
@@ -324,39 +439,22 @@ def grade_notebook(path, assignment: str, student_id: str | None = None, *, limi
                             "every exercise was graded as unanswered")
     nb, notes = restore(source, submitted)
     result.notes += notes
-    trusted = assignment in TRUSTED_ASSIGNMENTS
-    if trusted:
-        for cell in nb.cells:
-            if is_test(cell):
-                cell.source = strip_hidden(cell.source)
+    strategy = strategy_for(assignment)
+    strategy.prepare(nb)
     env = {"AUGCOURSE_STUDENT_ID": student, "AUGCOURSE_VARIANTS": "1" if variants else "0",
            "AUGCOURSE_STATIC": "1", "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     if threads is not None:
         env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     with tempfile.TemporaryDirectory(prefix="augcourse-grade-") as tmp:
-        work = Path(tmp)
-        env["HOME"] = str(work)
-        with Sandbox(str(work), env, limits) as sb:
-            runner = _Runner(sb, limits, result.notes, guard=not trusted)
-            for n, cell in enumerate(nb.cells):
-                if cell.cell_type != "code" or not cell.source.strip():
-                    continue
-                label = f"cell {n + 1}" + (f" ('{meta(cell)['grade_id']}')" if meta(cell).get("grade_id") else "")
-                runner.run_cell(cell, label)
-                if is_test(cell):
-                    _calm_stderr(cell)
-            if sb.km.is_alive() or runner.recover():
+        work = _Workspace(Path(tmp)).create()
+        with Sandbox(str(work.kernel), env, limits, isolated=isolated, course_root=root,
+                     readonly=(work.inputs,)) as sb:
+            runner = _Runner(sb, limits, result.notes, guard=strategy.guard_course_modules)
+            _run_cells(runner, nb)
+            if sb.alive() or runner.recover():
                 for problem in _tamper_report(sb, limits):
                     result.notes.append(f"detected: {problem}")
-            if trusted:
-                if sb.km.is_alive() and not runner.reset():
-                    result.notes.append("the grader could not reset builtins before collecting answers")
-                verdicts = _trusted_verdicts(sb, runner, nb, work, student, limits, secret)
-                for cell in nb.cells:
-                    gid = meta(cell).get("grade_id")
-                    if is_test(cell) and gid in verdicts:
-                        _apply_verdict(cell, *verdicts[gid])
-                        result.messages[gid] = verdicts[gid][1]
+            strategy.score(sb, runner, nb, work, result, secret)
     result.parts = _scores(nb)
     result.autograded = nb
     result.seconds = time.monotonic() - t0
