@@ -8,7 +8,7 @@ Drills (assignment ``09_drills``): the in-notebook hidden tests are not run; aft
 has run, the grader writes each part's hidden inputs to a file, asks the student's kernel to
 call the student's functions on them and save the answers as plain data with a one-time
 nonce, loads the answers here (``torch.load(weights_only=True)``: data only, never code) and
-scores them with ``helpers.drills`` checks. Nothing the student's code does to torch, numpy,
+scores them with ``teacher.drills`` checks. Nothing the student's code does to torch, numpy,
 builtins or IPython can change the comparison. Other sections: test cells run in the kernel,
 each after a reset of builtins and the comparison functions (``helpers.guard``).
 """
@@ -227,8 +227,8 @@ def _trusted_verdicts(sb: Sandbox, runner: _Runner, nb, work: Path, student: str
                       secret: str) -> dict:
     import torch
 
-    from helpers.drills.specs import PARTS_BY_ID, PROBE_PRELUDE, part_rng
     from helpers.drills.variant import variant
+    from teacher.drills.specs import PARTS_BY_ID, PROBE_PRELUDE, part_rng
 
     v = variant(student)
     verdicts = {}
