@@ -26,13 +26,14 @@ from pathlib import Path
 
 import nbformat
 
+from teacher.secret import DEFAULT_SECRET, course_secret  # noqa: F401 - DEFAULT_SECRET: API
+
 from .restore import is_grade, is_solution, is_test, meta, restore, strip_hidden
 from .sandbox import Limits, Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 TRUSTED_ASSIGNMENTS = ("09_drills",)
 MAX_ANSWER_BYTES = 50 * 1024**2
-DEFAULT_SECRET = "augcourse-grader"
 
 
 @dataclass
@@ -304,7 +305,7 @@ def grade_notebook(path, assignment: str, student_id: str | None = None, *, limi
 
     Never modifies ``path``. ``feedback_html`` / ``autograded_path``: where to write the
     feedback page and the autograded notebook (optional). ``secret`` seeds the drills' hidden
-    inputs (default: ``AUGCOURSE_GRADER_SECRET`` or a built-in value). ``threads``: CPU threads
+    inputs (default: ``teacher.secret.course_secret()``). ``threads``: CPU threads
     of the kernel's math libraries (1 when several submissions are graded side by side; None
     leaves the machine's default, for a student checking one notebook).
     """
@@ -312,7 +313,7 @@ def grade_notebook(path, assignment: str, student_id: str | None = None, *, limi
     path = Path(path)
     student = student_id or "anonymous"
     limits = limits or Limits()
-    secret = secret or os.environ.get("AUGCOURSE_GRADER_SECRET", DEFAULT_SECRET)
+    secret = secret or course_secret()
     src_path = source_notebook(assignment, path.name, root)
     source = nbformat.read(src_path, as_version=4)
     result = GradeResult(student, assignment, src_path.name)
