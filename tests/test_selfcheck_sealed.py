@@ -36,7 +36,7 @@ SCENARIOS = sorted(s for s in EXPECTED if s not in SKIP)
 def checked():
     def one(name):
         path = SUBMISSIONS / name / "09_drills" / "09_drills.ipynb"
-        return name, grade.check(path, "09_drills", name, timeout=10)
+        return name, grade.check(path, "09_drills", name, timeout=60)
 
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         return dict(pool.map(one, SCENARIOS))

@@ -54,21 +54,62 @@ def load_answer(path: Path):
         return {"error": f"no answer came back from the notebook ({type(e).__name__})"}
 
 
-def execute(nb, *, student: str, workdir: Path, timeout: float = CELL_TIMEOUT):
-    """Run ``nb`` (modified in place) in a fresh kernel started in ``workdir``; a note when the
-    kernel died, else None. ``timeout``: seconds a cell (a longer cell is interrupted)."""
+MAX_RESTARTS = 3
+
+
+def _error_output(text: str):
+    return nbformat.v4.new_output("error", ename="SelfCheckStop", evalue=text, traceback=[text])
+
+
+def execute(nb, *, student: str, workdir: Path, timeout: float = CELL_TIMEOUT) -> str | None:
+    """Run ``nb`` (modified in place) in a fresh kernel started in ``workdir``.
+
+    A cell that runs longer than ``timeout`` seconds, or stops the kernel (``os._exit``, a
+    crash), gets an error output; the kernel is then restarted, the cells before it run again and
+    the notebook goes on, at most ``MAX_RESTARTS`` times. Returns a note when that happened.
+    """
+    from jupyter_core.utils import run_sync
     from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     env = dict(os.environ, AUGCOURSE_STUDENT_ID=student, MPLBACKEND="Agg",
                PYDEVD_DISABLE_FILE_VALIDATION="1")
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                            interrupt_on_timeout=True, extra_arguments=KERNEL_ARGS,
-                            resources={"metadata": {"path": str(workdir)}})
-    try:
-        client.execute(env=env)
-    except Exception as e:  # noqa: BLE001 - the kernel died (exit, crash): report, keep what ran
-        return f"the notebook stopped its kernel ({type(e).__name__}): later cells did not run"
-    return None
+                            interrupt_on_timeout=False, shutdown_kernel="immediate",
+                            extra_arguments=KERNEL_ARGS, resources={"metadata": {"path": str(workdir)}})
+    stopped: list[int] = []
+    with client.setup_kernel(env=env, cwd=str(workdir)):
+        index = 0
+        while index < len(nb.cells):
+            cell = nb.cells[index]
+            if cell.cell_type != "code" or index in stopped:
+                index += 1
+                continue
+            try:
+                client.execute_cell(cell, index)
+                index += 1
+                continue
+            except (CellTimeoutError, DeadKernelError) as e:
+                why = (f"this cell ran longer than {timeout:g} s" if isinstance(e, CellTimeoutError)
+                       else "this cell stopped the kernel")
+                cell.outputs = [_error_output(why)]
+                stopped.append(index)
+            if len(stopped) > MAX_RESTARTS:
+                break
+            run_sync(client.km.restart_kernel)(now=True)
+            client.kc.stop_channels()
+            run_sync(client.async_start_new_kernel_client)()
+            for j in range(index):  # the state the later cells need
+                if nb.cells[j].cell_type == "code" and j not in stopped:
+                    try:
+                        client.execute_cell(nb.cells[j], j)
+                    except (CellTimeoutError, DeadKernelError):
+                        stopped.append(j)
+            index += 1
+    if not stopped:
+        return None
+    return (f"{len(stopped)} cell(s) ran too long or stopped the kernel; the kernel was restarted"
+            + (" and the remaining cells were not run" if len(stopped) > MAX_RESTARTS else ""))
 
 
 def run_with_probes(nb, probes: dict[str, str], inputs_file: Path, *, student: str,
