@@ -144,17 +144,20 @@ def test_released_notebooks_start_in_the_handout_alone(built, monkeypatch):
     folder, _, _, blocker = built
     for key, value in _env(folder, blocker).items():
         monkeypatch.setenv(key, value)
+    setups = nbformat.v4.new_notebook()  # sections 1-8: their set-up cells, one kernel
     for path in sorted(folder.glob("notebooks/*/*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         section = path.parent.name
         if section not in ("00_start_here", "09_drills"):
-            first = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
-            nb.cells = nb.cells[:first + 1]
+            setups.cells.append(next(c for c in nb.cells if c.cell_type == "code"))
+            continue
         stopped = _run(nb, path.parent)
         if section == "09_drills":
             assert stopped is not None and stopped.ename == "NotImplementedError", stopped
         else:
             assert stopped is None, (section, stopped)
+    assert len(setups.cells) == 8
+    assert _run(setups, folder / "notebooks") is None
 
 
 def test_self_check_command_works_in_the_handout(built, tmp_path):

@@ -7,9 +7,9 @@ hashed autotests (``hashed_autotest``): the expected value is hashed with a salt
 does not reveal it.
 
 A tensor is compared through its shape and ``N_PROJECTIONS`` projections onto fixed random
-weight vectors with ``Σ|rᵢ| = 1`` (``p = Σ rᵢ·xᵢ``). With ``δ`` the largest entrywise
-tolerance ``atol + rtol·|expected|``, an answer the grader accepts moves every projection by at
-most ``δ``. Each projection is rounded to a grid of step ``q = 4δ`` and its grid index hashed.
+weight vectors with ``Σ|rᵢ| = 1`` (``p = Σ rᵢ·xᵢ``). With ``δ = atol + rtol·M`` (``M``: the
+largest ``|expected|`` rounded up to a power of two, at least every entry's tolerance), an answer
+the grader accepts moves every projection by at most ``δ``. Each projection is rounded to a grid of step ``q = 4δ`` and its grid index hashed.
 
 * the student's index has the expected hash: **passed** (every projection within ``q``);
 * the student's value lies within ``δ`` of a grid edge and only the neighbouring index has the
@@ -72,7 +72,10 @@ def seal_tensor(expected, *, atol: float, rtol: float, salt: str, where: str) ->
     e = _as_array(expected)
     if e is None:
         raise ValueError(f"expected: a tensor or numbers at {where}, got {type(expected).__name__}")
-    delta = float(np.max(atol + rtol * np.abs(e))) if e.size else atol
+    # δ from the largest |expected| rounded up to a power of two: the grid step then tells
+    # the order of magnitude of the values, not the values (a larger δ keeps "failed" certain)
+    top = float(np.max(np.abs(e))) if e.size else 0.0
+    delta = atol + rtol * (2.0 ** math.ceil(math.log2(top)) if top > 0 else 0.0)
     steps, hashes = [], []
     for k in range(N_PROJECTIONS):
         p = float(np.dot(_weights(e.size, where, k), e.ravel()))
