@@ -10,7 +10,7 @@ LAB_ARGS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 PYTEST_ARGS ?=
 
-.PHONY: setup lab test release bench lint clean-env help grade check student
+.PHONY: setup lab test release bench lint clean-env help grade check student handout course-secret
 
 help:
 	@echo "make lab      set up (first time only) and start JupyterLab on notebooks/"
@@ -20,6 +20,8 @@ help:
 	@echo "make check [NB=notebooks/09_drills/09_drills.ipynb]  grade your own work (no NB: every started section)"
 	@echo "make student ID=your-id  record your student id (the drills' numbers follow it)"
 	@echo "make grade ASSIGNMENT=09_drills [SUBMITTED=submitted] [WORKERS=N]  autograde a class"
+	@echo "make handout  write the student side (no solutions, keys or secret) to build/handout and build/handout.zip"
+	@echo "make course-secret  write this course's random secret (teacher/.course-secret) if missing"
 
 # 1. Operating-system packages (WordNet, ...). Installs them when root on Debian, else says how.
 $(STAMPS)/system: scripts/setup_system.sh
@@ -69,14 +71,24 @@ WORKERS ?=
 grade: setup
 	$(PY) -m teacher.grader grade $(ASSIGNMENT) --submitted $(SUBMITTED) $(if $(WORKERS),--workers $(WORKERS),)
 
-# Self-check (students): the teacher's checks on your own copy; the notebook is never modified.
+# Self-check (students): your own copy is checked, never modified. In the handout: visible tests
+# and sealed checks (helpers.selfcheck); in the full course folder: the teacher's hidden tests.
 NB ?=
+CHECKER := $(if $(wildcard teacher/grader/__main__.py),teacher.grader,helpers.selfcheck)
 check: setup
-	$(PY) -m teacher.grader check $(NB)
+	$(PY) -m $(CHECKER) check $(NB)
 
 ID ?=
 student: setup
-	$(PY) -m teacher.grader student $(ID)
+	$(PY) -m helpers.selfcheck student $(ID)
+
+# The student side for a class: released notebooks, helpers with sealed self-check data, set-up.
+HANDOUT ?= build/handout
+handout: setup
+	$(PY) scripts/handout.py --out $(HANDOUT)
+
+course-secret: setup
+	$(PY) -m teacher.secret
 
 lint: setup
 	$(VENV)/bin/ruff check helpers teacher tests bench scripts

@@ -10,8 +10,9 @@ import pytest
 import torch
 from conftest import ROOT
 
-from helpers.drills import PARTS, grade_part, variant
-from helpers.drills.specs import PROBE_PRELUDE, part_rng
+from helpers.drills import variant
+from teacher.drills import PARTS, grade_part
+from teacher.drills.specs import PROBE_PRELUDE, part_rng
 from teacher.grader import sandbox
 from teacher.grader.engine import _load_answer
 from teacher.grader.restore import release_source, restore

@@ -58,6 +58,23 @@ def _student(args) -> int:
     return 0
 
 
+def _grading_secret(cfg: dict) -> str:
+    """The secret of this round: nbgrader_config's, else the course's (written on first use)."""
+    from teacher.secret import SECRET_FILE, ensure_course_secret, is_default
+
+    secret = cfg.get("secret")
+    if not secret:
+        secret, created = ensure_course_secret()
+        if created:
+            print(f"note: wrote a new course secret to {SECRET_FILE}; hand out a fresh `make handout` "
+                  "so its sealed checks use it", file=sys.stderr)
+    if is_default(secret):
+        print("warning: grading with the public default secret: students can recompute the drills' "
+              "hidden inputs. Run `make course-secret` and unset AUGCOURSE_GRADER_SECRET / "
+              "c.AugcourseGrader.secret for a class.", file=sys.stderr)
+    return secret
+
+
 def _check(args, limits) -> int:
     from . import selfcheck
 
@@ -120,9 +137,10 @@ def main(argv=None) -> int:
         return _check(args, limits if _limits_given(args, cfg) else None)
     if args.assignment not in TRUSTED_ASSIGNMENTS and not _limits_given(args, cfg):
         limits = SECTION_LIMITS  # sections 1-8 train networks: nbgrader's 300 s a cell
+    secret = _grading_secret(cfg)
     ccfg = ClassConfig(args.assignment, args.submitted, workers=args.workers or int(cfg.get("workers", 0))
                        or os.cpu_count() or 1, db_url=args.db_url or cfg.get("db_url"), limits=limits,
-                       variants=variants, secret=cfg.get("secret"), students=args.student,
+                       variants=variants, secret=secret, students=args.student,
                        isolate=not args.no_isolation)
     if not args.submitted.is_dir():
         parser.error(f"no submissions folder {args.submitted}")

@@ -14,7 +14,7 @@ Two strategies score a notebook once its cells have run in the kernel:
   run; the grader writes each part's hidden inputs to a folder the kernel can only read, asks
   the student's kernel to call the student's functions on them and save the answers as plain
   data with a one-time nonce, loads the answers here (``torch.load(weights_only=True)``: data
-  only, never code) and scores them with the drills' checks, which the kernel never imports.
+  only, never code) and scores them with the drills' checks (``teacher.drills``), which the kernel never imports.
   Nothing the student's code does to torch, numpy, builtins or IPython can change the comparison.
 """
 
@@ -33,13 +33,14 @@ from pathlib import Path
 
 import nbformat
 
+from teacher.secret import DEFAULT_SECRET, course_secret  # noqa: F401 - DEFAULT_SECRET: API
+
 from .restore import is_grade, is_solution, is_test, meta, restore, strip_hidden
 from .sandbox import Limits, Sandbox, isolation_problem, require_isolation
 
 ROOT = Path(__file__).resolve().parents[2]
 TRUSTED_ASSIGNMENTS = ("09_drills",)
 MAX_ANSWER_BYTES = 50 * 1024**2
-DEFAULT_SECRET = "augcourse-grader"
 
 
 @dataclass
@@ -257,8 +258,8 @@ def _trusted_verdicts(sb: Sandbox, runner: _Runner, nb, work: _Workspace, studen
                       secret: str) -> dict:
     import torch
 
-    from helpers.drills.specs import PARTS_BY_ID, PROBE_PRELUDE, part_rng
     from helpers.drills.variant import variant
+    from teacher.drills.specs import PARTS_BY_ID, PROBE_PRELUDE, part_rng
 
     v = variant(student)
     verdicts = {}
@@ -416,7 +417,7 @@ def grade_notebook(path, assignment: str, student_id: str | None = None, *, limi
 
     Never modifies ``path``. ``feedback_html`` / ``autograded_path``: where to write the
     feedback page and the autograded notebook (optional). ``secret`` seeds the drills' hidden
-    inputs (default: ``AUGCOURSE_GRADER_SECRET`` or a built-in value). ``threads``: CPU threads
+    inputs (default: ``teacher.secret.course_secret()``). ``threads``: CPU threads
     of the kernel's math libraries (1 when several submissions are graded side by side; None
     leaves the machine's default, for a student checking one notebook). ``isolate``: True runs
     the kernel in the bubblewrap sandbox (``SandboxUnavailable`` where it cannot), False runs
@@ -427,7 +428,7 @@ def grade_notebook(path, assignment: str, student_id: str | None = None, *, limi
     student = student_id or "anonymous"
     limits = limits or Limits()
     isolated = _should_isolate(isolate)
-    secret = secret or os.environ.get("AUGCOURSE_GRADER_SECRET", DEFAULT_SECRET)
+    secret = secret or course_secret()
     src_path = source_notebook(assignment, path.name, root)
     source = nbformat.read(src_path, as_version=4)
     result = GradeResult(student, assignment, src_path.name)

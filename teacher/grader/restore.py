@@ -18,25 +18,14 @@ from pathlib import Path
 
 import nbformat
 
+from helpers.selfcheck.cells import is_grade, is_solution, is_test, meta
+from helpers.selfcheck.cells import norm as _norm
+
+__all__ = ["is_grade", "is_solution", "is_test", "meta", "release_source", "restore", "strip_hidden"]
+
 _CONFIG = Path(__file__).resolve().parents[2] / "nbgrader_config.py"
 _SOLUTION = re.compile(r"^([ \t]*)### BEGIN SOLUTION.*?^[ \t]*### END SOLUTION[^\n]*\n?", re.S | re.M)
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
-
-
-def meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
-
-
-def is_solution(cell) -> bool:
-    return bool(meta(cell).get("solution"))
-
-
-def is_grade(cell) -> bool:
-    return bool(meta(cell).get("grade"))
-
-
-def is_test(cell) -> bool:
-    return is_grade(cell) and not is_solution(cell) and cell.cell_type == "code"
 
 
 @functools.lru_cache(maxsize=1)
@@ -68,10 +57,6 @@ def release_source(cell) -> str:
 
 def strip_hidden(source: str) -> str:
     return _HIDDEN.sub("", source).rstrip()
-
-
-def _norm(text: str) -> str:
-    return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
 
 def restore(source_nb, student_nb) -> tuple[nbformat.NotebookNode, list[str]]:

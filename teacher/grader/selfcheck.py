@@ -23,10 +23,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import nbformat
+
+from helpers.selfcheck.report import (  # noqa: F401 - the tables are part of this module's API
+    ExerciseRow,
+    SectionReport,
+    cell_feedback,
+    format_report,
+    plot_progress,
+    print_report,
+    progress_table,
+    show_progress,
+    show_report,
+)
 
 from .engine import ROOT, TRUSTED_ASSIGNMENTS, GradeResult, grade_notebook, source_notebook
 from .restore import _norm, is_grade, is_solution, meta, release_source
@@ -39,44 +51,7 @@ SECTION_LIMITS = Limits(cell_timeout=300.0, notebook_timeout=1500.0)
 DRILL_LIMITS = Limits()
 _HEADING = re.compile(r"^#{2,4}\s+(.*?)\s*$", re.M)
 _POINTS_SUFFIX = re.compile(r"\s*\((\d+(\.\d+)?\s+points?|[^)]*graded by your teacher)\)\s*$")
-_MAX_MESSAGE = 240
-
-
-@dataclass
-class ExerciseRow:
-    """One graded cell of a section, as the student sees it."""
-
-    grade_id: str
-    title: str
-    points: float | None  # None: graded by the teacher
-    max_points: float
-    status: str  # passed | partial | failed | teacher-graded | not started
-    message: str = ""
-
-
-@dataclass
-class SectionReport:
-    """Self-check of one section."""
-
-    section: str
-    notebook: str
-    student: str
-    status: str  # graded | not started | missing
-    rows: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def points(self) -> float:
-        return float(sum(r.points or 0.0 for r in self.rows))
-
-    @property
-    def max_auto(self) -> float:
-        return float(sum(r.max_points for r in self.rows if r.status != "teacher-graded"))
-
-    @property
-    def open_exercises(self) -> list[str]:
-        return [r.title for r in self.rows if r.status in ("failed", "partial", "not started")]
+_MAX_MESSAGE = 240  # feedback of one exercise, in characters
 
 
 # ----------------------------------------------------------------------------- sections
@@ -131,32 +106,6 @@ def touched(path: Path, section: str, root: Path = ROOT) -> bool:
 
 # ----------------------------------------------------------------------------- one notebook
 
-def _feedback(cell) -> str:
-    """The messages of a graded cell's checks (printed lines and the error), on one line.
-
-    Warnings (shown on stdout by the course's kernel set-up) are left out.
-    """
-    lines = []
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "stream":
-            skip_next = False
-            for ln in out.get("text", "").splitlines():
-                if skip_next and ln.startswith(" "):
-                    continue
-                skip_next = bool(re.search(r"\w+Warning: ", ln))
-                if ln.strip() and not skip_next:
-                    lines.append(ln.strip().removeprefix("grader:").strip())
-        elif out.get("output_type") == "error":
-            ename, evalue = out.get("ename", "Error"), str(out.get("evalue", "")).strip()
-            if ename == "NotImplementedError" and not evalue:
-                lines.append("not answered yet (NotImplementedError)")
-            else:
-                lines.append(f"{ename}: {evalue}" if evalue else f"{ename} (a check failed)")
-    unique = list(dict.fromkeys(lines))
-    text = " | ".join(unique)
-    return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE - 1] + "…"
-
-
 def report_from_result(result: GradeResult, section: str, notebook: Path) -> SectionReport:
     """Turn the grader's result into the student's table (no expected values, no test code)."""
     nb = result.autograded
@@ -172,7 +121,7 @@ def report_from_result(result: GradeResult, section: str, notebook: Path) -> Sec
         if section in TRUSTED_ASSIGNMENTS:
             message = " | ".join(result.messages.get(gid, []))[:_MAX_MESSAGE]
         else:
-            message = _feedback(cell) if cell is not None else ""
+            message = cell_feedback(cell) if cell is not None else ""
         status = "passed" if score >= max_points - 1e-9 else ("partial" if score > 0 else "failed")
         if status == "passed":
             message = ""
@@ -264,7 +213,7 @@ def _not_started(section: str, path: Path, student: str, root: Path, status: str
 
 
 def progress(folder: Path | None = None, student: str | None = None, *, root: Path = ROOT,
-             cache: Path | None = CACHE, show_progress: bool = True) -> list[SectionReport]:
+             cache: Path | None = CACHE, show_progress: bool = True) -> list[SectionReport]:  # noqa: F811 - a flag named after the function
     """Reports for every section: graded when started, else "not started" with zero points.
 
     ``folder``: where the working copies are (default ``notebooks/``); results are cached in
@@ -301,80 +250,3 @@ def progress(folder: Path | None = None, student: str | None = None, *, root: Pa
     return [reports[s] for s in sections(root)]
 
 
-# ----------------------------------------------------------------------------- showing it
-
-def _fmt(x: float | None) -> str:
-    return "—" if x is None else f"{x:g}"
-
-
-def format_report(report: SectionReport) -> str:
-    """A Markdown table of one section: exercise, points, status, feedback."""
-    lines = [f"{report.section} ({report.status}; drill numbers of '{report.student}')", "",
-             "| exercise | points | result | feedback |", "| --- | ---: | --- | --- |"]
-    for r in report.rows:
-        lines.append(f"| {r.title} | {_fmt(r.points)} / {r.max_points:g} | {r.status} | "
-                     f"{r.message.replace('|', '/')} |")
-    lines.append(f"| **total (autograded)** | {report.points:g} / {report.max_auto:g} | | |")
-    for note in report.notes:
-        lines.append(f"\nnote: {note}")
-    return "\n".join(lines)
-
-
-def print_report(report: SectionReport) -> None:
-    print(format_report(report))
-
-
-def progress_table(reports: list[SectionReport]) -> str:
-    """One row per section: points, status, the exercises still open; then the total."""
-    lines = ["| section | points | status | still open |", "| --- | ---: | --- | --- |"]
-    for rep in reports:
-        still = ", ".join(t.split(" — ")[0] for t in rep.open_exercises) or "none"
-        lines.append(f"| {rep.section} | {rep.points:g} / {rep.max_auto:g} | {rep.status} | {still} |")
-    got = sum(r.points for r in reports)
-    out_of = sum(r.max_auto for r in reports)
-    share = f" ({100 * got / out_of:.0f} %)" if out_of else ""
-    lines.append(f"| **all sections** | {got:g} / {out_of:g}{share} | | |")
-    return "\n".join(lines)
-
-
-def plot_progress(reports: list[SectionReport], ax=None):
-    """Horizontal bars: autograded points per section out of the maximum."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 0.35 * len(reports) + 1.6))
-    names = [r.section for r in reports][::-1]
-    ax.barh(names, [r.max_auto for r in reports][::-1], color="#e5e5e5", label="available")
-    ax.barh(names, [r.points for r in reports][::-1], color="#2a9d8f", label="earned")
-    ax.set_xlabel("autograded points")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
-    ax.set_title("Your progress across the course")
-    ax.figure.tight_layout()
-    return ax
-
-
-def _display_markdown(text: str) -> None:
-    try:
-        from IPython import get_ipython
-        from IPython.display import Markdown, display
-
-        if get_ipython() is not None:
-            display(Markdown(text))
-            return
-    except ImportError:
-        pass
-    print(text)
-
-
-def show_report(report: SectionReport) -> None:
-    """Show one section's table (Markdown in a notebook, plain text in a terminal)."""
-    _display_markdown(format_report(report))
-
-
-def show_progress(reports: list[SectionReport]) -> None:
-    """Show the progress table and the bar chart of points per section."""
-    import matplotlib.pyplot as plt
-
-    _display_markdown(progress_table(reports))
-    plot_progress(reports)
-    plt.show()

@@ -1,9 +1,11 @@
-"""The graded parts of drills D1-D5: hidden inputs, reference answers and checks.
+"""The graded parts of drills D1-D5 (teacher side): hidden inputs, answer keys, reference
+answers and checks.
 
 Every part says what the student defines (a function or a variable), how many points it is
 worth, how its hidden inputs are made (``make_inputs``: plain data, generated in the grading
 process from the student's variant and a secret), the code that collects the student's answer
-(``probe``: runs in the student's kernel and returns plain data only) and ``score``, which
+(``probe``: the text of a module of ``helpers.drills.probes``, run in the student's kernel; it
+returns plain data only) and ``score``, which
 compares that answer with reference outputs computed here, with ``helpers`` or torchvision,
 in a process that never ran student code. ``score`` returns the points earned and messages in
 words; the messages never contain expected values or test code.
@@ -21,29 +23,14 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..grading import check_close
-from .variant import variant as _variant
+from helpers.drills.options import D2_OPTIONS, D5_OPTIONS
+from helpers.drills.probes import prelude_source, probe_source
+from helpers.drills.variant import variant as _variant
+from helpers.grading import check_close
 
-VIEW_NAMES = ("identity", "hflip", "vflip", "hvflip")
-D2_OPTIONS = (
-    ("The validation transform is random, so each run scores a different set of inputs: the "
-     "number is no longer a fixed function of the model. Use a deterministic validation "
-     "transform (resize, centre crop, normalise).", True),
-    ("The model overfits the training set; add more augmentation to the validation loader so "
-     "it matches the training loader.", False),
-    ("Validation accuracy always varies by a few percent between runs; average three runs and "
-     "report the mean.", False),
-    ("The learning rate is too high; lower it until the validation accuracy stops moving.", False),
-)
-D5_OPTIONS = (
-    ("The target encoder was fitted on rows whose labels it then scores, and SMOTE spread the "
-     "leaked feature over new rows; fit the encoder and SMOTE inside each fold, on its training "
-     "part only.", True),
-    ("SMOTE always overfits; use random oversampling instead and keep the rest as it is.", False),
-    ("Five folds are too few; use ten-fold cross-validation on the same encoded, resampled "
-     "table.", False),
-    ("The public leaderboard is noisy; the cross-validated score is the one to trust.", False),
-)
+# The answer keys: the position of the right option in helpers.drills.options' D2_OPTIONS / D5_OPTIONS.
+D2_KEY = D2_OPTIONS.index(next(o for o in D2_OPTIONS if o.startswith("The validation transform is random")))
+D5_KEY = D5_OPTIONS.index(next(o for o in D5_OPTIONS if o.startswith("The target encoder was fitted")))
 PRESERVES_PAIRS = {
     ("handwritten digits", "vertical flip"): False,
     ("handwritten digits", "rotation by up to 10 degrees"): True,
@@ -74,59 +61,8 @@ class Part:
 
 # ----------------------------------------------------------------------------- shared probe code
 
-# Runs in the student's kernel before a part's probe: converts answers to plain data
-# (tensors, numbers, strings, lists, dicts) and turns an exception into a message.
-PROBE_PRELUDE = r'''
-def _plain(x, depth=0):
-    import numbers
-    import numpy as _np
-    import torch as _torch
-    if depth > 4:
-        raise TypeError("answer is nested too deeply")
-    if isinstance(x, _torch.Tensor):
-        return _torch.Tensor.clone(_torch.Tensor.detach(x.as_subclass(_torch.Tensor)).cpu())
-    if isinstance(x, _np.ndarray):
-        if x.dtype == object:
-            raise TypeError("answer is a numpy array of objects")
-        return _torch.from_numpy(_np.array(x, copy=True))
-    if isinstance(x, (bool, _np.bool_)):
-        return bool(x)
-    if isinstance(x, numbers.Integral):
-        return int(x)
-    if isinstance(x, numbers.Real):
-        return float(x)
-    if isinstance(x, str):
-        return str.__str__(x)[:2000]
-    if isinstance(x, (list, tuple)):
-        if len(x) > 10000:
-            raise TypeError("answer has too many items")
-        return [_plain(v, depth + 1) for v in x]
-    if isinstance(x, dict):
-        return {str(k) if not isinstance(k, tuple) else "|".join(map(str, k)): _plain(v, depth + 1)
-                for k, v in list(x.items())[:1000]}
-    if x is None:
-        return None
-    raise TypeError(f"answer of type {type(x).__name__} is not a tensor, array, number or string")
-
-
-def _error(e):
-    return {"error": f"{type(e).__name__}: {str(e)[:300]}"}
-
-
-def _call(fn, *args):
-    try:
-        return _plain(fn(*args))
-    except BaseException as e:  # noqa: BLE001 - report any failure of the student's code
-        if isinstance(e, KeyboardInterrupt):
-            raise
-        return _error(e)
-
-
-def _lookup(ns, name):
-    if name not in ns:
-        raise NameError(f"{name} is not defined")
-    return ns[name]
-'''
+# Runs in the student's kernel before a part's probe (helpers/drills/probes/prelude.py).
+PROBE_PRELUDE = prelude_source()
 
 
 def _clone(x):
@@ -162,25 +98,12 @@ def _fraction_score(points, messages, n_cases, label):
 
 
 def _value_probe(*names):
-    body = ", ".join(f"{n!r}: _plain(_lookup(ns, {n!r}))" for n in names)
-    return ("def _answer(ns, inputs):\n"
-            "    try:\n"
-            f"        return {{{body}}}\n"
-            "    except BaseException as e:\n"
-            "        return _error(e)\n")
+    return probe_source("values", names)
 
 
-def _choice_letter(order, options) -> str:
-    """The letter (a-d) under which the correct option appears in ``order``."""
-    for pos, idx in enumerate(order):
-        if options[idx][1]:
-            return "abcd"[pos]
-    raise AssertionError("no correct option")
-
-
-def choices(options, order) -> list[str]:
-    """The options as the student sees them: ``["a) ...", "b) ..."]`` in the variant's order."""
-    return [f"{'abcd'[pos]}) {options[idx][0]}" for pos, idx in enumerate(order)]
+def choice_letter(order, key: int) -> str:
+    """The letter (a-d) under which option number ``key`` (the right one) appears in ``order``."""
+    return "abcd"[list(order).index(key)]
 
 
 # ----------------------------------------------------------------------------- D1
@@ -198,15 +121,9 @@ def _d1_soft_inputs(v, rng):
     return {"cases": cases}
 
 
-_D1_SOFT_PROBE = '''
-def _answer(ns, inputs):
-    fn = _lookup(ns, "make_soft_target")
-    return [_call(fn, lam, i, j, K) for lam, i, j, K in inputs["cases"]]
-'''
-
 
 def _d1_soft_score(v, inputs, ans):
-    from ..mix import soft_target
+    from helpers.mix import soft_target
 
     msgs = []
     for n, ((lam, i, j, K), a) in enumerate(zip(inputs["cases"], _as_list(ans, inputs["cases"]), strict=False)):
@@ -217,7 +134,7 @@ def _d1_soft_score(v, inputs, ans):
 
 
 def _d1_mine_score(v, inputs, ans):
-    from ..mix import soft_target
+    from helpers.mix import soft_target
 
     err = _describe_error(ans)
     if err:
@@ -244,16 +161,9 @@ def _d1_mix_inputs(v, rng):
     return {"cases": cases}
 
 
-_D1_MIX_PROBE = '''
-def _answer(ns, inputs):
-    fn = _lookup(ns, "mixup_batch")
-    return [_call(fn, c["x"].clone(), c["y"].clone(), c["lam"], c["perm"].clone())
-            for c in inputs["cases"]]
-'''
-
 
 def _d1_mix_score(v, inputs, ans):
-    from ..mix import mixup_kernel
+    from helpers.mix import mixup_kernel
 
     msgs = []
     for n, (c, a) in enumerate(zip(inputs["cases"], _as_list(ans, inputs["cases"]), strict=False)):
@@ -280,15 +190,9 @@ def _d1_ce_inputs(v, rng):
     return {"cases": cases}
 
 
-_D1_CE_PROBE = '''
-def _answer(ns, inputs):
-    fn = _lookup(ns, "soft_cross_entropy")
-    return [_call(fn, c["logits"].clone(), c["targets"].clone()) for c in inputs["cases"]]
-'''
-
 
 def _d1_ce_score(v, inputs, ans):
-    from ..mix import soft_cross_entropy
+    from helpers.mix import soft_cross_entropy
 
     msgs = []
     for n, (c, a) in enumerate(zip(inputs["cases"], _as_list(ans, inputs["cases"]), strict=False)):
@@ -312,12 +216,6 @@ def _d2_val_inputs(v, rng):
         cases.append(torch.from_numpy(rng.random((B, 3, H, W)).astype(np.float32)))
     return {"cases": cases}
 
-
-_D2_VAL_PROBE = '''
-def _answer(ns, inputs):
-    fn = _lookup(ns, "val_transform")
-    return [_call(fn, x.clone()) for x in inputs["cases"]]
-'''
 
 
 def reference_val_transform(x, v):
@@ -354,27 +252,6 @@ def _d2_runs_inputs(v, rng):
     }
 
 
-_D2_RUNS_PROBE = '''
-def _answer(ns, inputs):
-    import torch as _torch
-    fn = _lookup(ns, "accuracy_runs")
-    model = _torch.nn.Sequential(_torch.nn.Flatten(), _torch.nn.Linear(*inputs["weight"].shape[::-1]))
-    with _torch.no_grad():
-        model[1].weight.copy_(inputs["weight"])
-        model[1].bias.copy_(inputs["bias"])
-
-    class _Cycle:  # a "random" transform whose draws are known: the views in turn
-        def __init__(self):
-            self.calls = 0
-
-        def __call__(self, x):
-            k = self.calls % 4
-            self.calls += 1
-            return [x, x.flip(-1), x.flip(-2), x.flip(-2, -1)][k]
-
-    return _call(fn, model, inputs["X"].clone(), inputs["y"].clone(), _Cycle(), inputs["runs"])
-'''
-
 
 def _d2_runs_score(v, inputs, ans):
     W, b, X, y = inputs["weight"], inputs["bias"], inputs["X"], inputs["y"]
@@ -398,7 +275,7 @@ def _d2_runs_score(v, inputs, ans):
     return 1.0, ["accuracy_runs measures one accuracy per run of the transform"]
 
 
-def _choice_score(name, options, order_key):
+def _choice_score(name, key, order_key):
     def score(v, inputs, ans):
         err = _describe_error(ans)
         if err:
@@ -406,7 +283,7 @@ def _choice_score(name, options, order_key):
         got = ans.get(name)
         if not isinstance(got, str) or got.strip().lower() not in ("a", "b", "c", "d"):
             return 0.0, [f"{name} must be one of the letters 'a', 'b', 'c', 'd'"]
-        if got.strip().lower() == _choice_letter(v[order_key], options):
+        if got.strip().lower() == choice_letter(v[order_key], key):
             return 1.0, [f"{name}: correct"]
         return 0.0, [f"{name}: not the right diagnosis (the options are in YOUR order, printed above)"]
     return score
@@ -460,15 +337,9 @@ def _d4_views_inputs(v, rng):
     return {"cases": cases}
 
 
-_D4_VIEWS_PROBE = '''
-def _answer(ns, inputs):
-    fn = _lookup(ns, "views_within_budget")
-    return [_call(fn, b, p) for b, p in inputs["cases"]]
-'''
-
 
 def _d4_views_score(v, inputs, ans):
-    from ..tta import max_views
+    from helpers.tta import max_views
 
     msgs = []
     for n, ((b, p), a) in enumerate(zip(inputs["cases"], _as_list(ans, inputs["cases"]), strict=False)):
@@ -485,7 +356,7 @@ def _d4_views_score(v, inputs, ans):
 
 
 def _d4_mine_score(v, inputs, ans):
-    from ..tta import max_views
+    from helpers.tta import max_views
 
     err = _describe_error(ans)
     if err:
@@ -509,34 +380,9 @@ def _d4_tta_inputs(v, rng):
     return {"cases": cases}
 
 
-_D4_TTA_PROBE = '''
-def _answer(ns, inputs):
-    import torch as _torch
-    fn = _lookup(ns, "tta_probs")
-
-    class _Counting(_torch.nn.Module):
-        def __init__(self, w, b):
-            super().__init__()
-            self.lin = _torch.nn.Linear(w.shape[1], w.shape[0])
-            with _torch.no_grad():
-                self.lin.weight.copy_(w)
-                self.lin.bias.copy_(b)
-            self.calls = 0
-
-        def forward(self, x):
-            self.calls += 1
-            return self.lin(x.flatten(1))
-
-    out = []
-    for c in inputs["cases"]:
-        model = _Counting(c["weight"], c["bias"])
-        out.append([_call(fn, model, c["x"].clone(), list(c["views"])), model.calls])
-    return out
-'''
-
 
 def _d4_tta_score(v, inputs, ans):
-    from ..tta import tta_predict
+    from helpers.tta import tta_predict
 
     msgs, single = [], 0
     cases = inputs["cases"]
@@ -595,7 +441,7 @@ D5_LEAK = 0.10
 def _d5_pipe_inputs(v, rng):
     from sklearn.model_selection import StratifiedKFold, train_test_split
 
-    from ..tabular import make_leaky_fraud_data
+    from helpers.tabular import make_leaky_fraud_data
 
     seed = int(rng.integers(0, 2**31 - 1))
     data = make_leaky_fraud_data(D5_ROWS, fraud_rate=D5_RATE, seed=seed)
@@ -607,25 +453,6 @@ def _d5_pipe_inputs(v, rng):
             "X_hold": torch.from_numpy(X_hold), "y_hold": torch.from_numpy(y_hold),
             "folds": folds, "categorical": list(data.categorical)}
 
-
-_D5_PIPE_PROBE = '''
-def _answer(ns, inputs):
-    from sklearn.base import clone
-    fn = _lookup(ns, "make_fold_pipeline")
-    X, y = inputs["X_dev"].numpy(), inputs["y_dev"].numpy()
-
-    def run():
-        pipe = fn(list(inputs["categorical"]), 0)
-        out = []
-        for tr, va in inputs["folds"]:
-            p = clone(pipe).fit(X[tr.numpy()], y[tr.numpy()])
-            out.append(p.predict_proba(X[va.numpy()])[:, 1])
-        p = clone(pipe).fit(X, y)
-        out.append(p.predict_proba(inputs["X_hold"].numpy())[:, 1])
-        return out
-
-    return _call(run)
-'''
 
 
 def _d5_pipe_score(v, inputs, ans):
@@ -685,36 +512,36 @@ def _as_list(ans, cases):
 
 PARTS: tuple[Part, ...] = (
     Part("d1_soft_target", "D1", "soft target of a mixed pair", 1.0, ("make_soft_target",),
-         _d1_soft_inputs, _D1_SOFT_PROBE, _d1_soft_score),
+         _d1_soft_inputs, probe_source("d1_soft_target"), _d1_soft_score),
     Part("d1_my_target", "D1", "the soft target of your λ, i, j, K", 1.0, ("MY_TARGET",),
          _no_inputs, _value_probe("MY_TARGET"), _d1_mine_score),
     Part("d1_mixup_batch", "D1", "MixUp of a batch", 2.0, ("mixup_batch",),
-         _d1_mix_inputs, _D1_MIX_PROBE, _d1_mix_score),
+         _d1_mix_inputs, probe_source("d1_mixup_batch"), _d1_mix_score),
     Part("d1_soft_ce", "D1", "soft-label cross-entropy", 1.0, ("soft_cross_entropy",),
-         _d1_ce_inputs, _D1_CE_PROBE, _d1_ce_score),
+         _d1_ce_inputs, probe_source("d1_soft_ce"), _d1_ce_score),
     Part("d2_val_transform", "D2", "deterministic validation transform", 2.0, ("val_transform",),
-         _d2_val_inputs, _D2_VAL_PROBE, _d2_val_score),
+         _d2_val_inputs, probe_source("d2_val_transform"), _d2_val_score),
     Part("d2_accuracy_runs", "D2", "validation accuracy over repeated runs", 1.0, ("accuracy_runs",),
-         _d2_runs_inputs, _D2_RUNS_PROBE, _d2_runs_score),
+         _d2_runs_inputs, probe_source("d2_accuracy_runs"), _d2_runs_score),
     Part("d2_diagnosis", "D2", "diagnosis (multiple choice)", 1.0, ("D2_ANSWER",),
-         _no_inputs, _value_probe("D2_ANSWER"), _choice_score("D2_ANSWER", D2_OPTIONS, "d2_order")),
+         _no_inputs, _value_probe("D2_ANSWER"), _choice_score("D2_ANSWER", D2_KEY, "d2_order")),
     Part("d3_preserves", "D3", "label-preserving or not", 2.0, ("PRESERVES",),
          _no_inputs, _value_probe("PRESERVES"), _d3_pres_score),
     Part("d3_experiment", "D3", "tiny model with and without heavy rotation", 2.0,
          ("ACC_PLAIN", "ACC_ROTATED", "WORSE"),
          _no_inputs, _value_probe("ACC_PLAIN", "ACC_ROTATED", "WORSE"), _d3_exp_score),
     Part("d4_views", "D4", "views within a latency budget", 1.0, ("views_within_budget",),
-         _d4_views_inputs, _D4_VIEWS_PROBE, _d4_views_score),
+         _d4_views_inputs, probe_source("d4_views"), _d4_views_score),
     Part("d4_my_views", "D4", "views for your budget", 1.0, ("MY_VIEWS",),
          _no_inputs, _value_probe("MY_VIEWS"), _d4_mine_score),
     Part("d4_tta", "D4", "batched TTA", 2.0, ("tta_probs",),
-         _d4_tta_inputs, _D4_TTA_PROBE, _d4_tta_score),
+         _d4_tta_inputs, probe_source("d4_tta"), _d4_tta_score),
     Part("d4_curve", "D4", "accuracy against number of views", 1.0, ("CURVE",),
          _no_inputs, _value_probe("CURVE"), _d4_curve_score),
     Part("d5_diagnosis", "D5", "diagnosis (multiple choice)", 1.0, ("D5_ANSWER",),
-         _no_inputs, _value_probe("D5_ANSWER"), _choice_score("D5_ANSWER", D5_OPTIONS, "d5_order")),
+         _no_inputs, _value_probe("D5_ANSWER"), _choice_score("D5_ANSWER", D5_KEY, "d5_order")),
     Part("d5_pipeline", "D5", "fold-scoped pipeline", 2.0, ("make_fold_pipeline",),
-         _d5_pipe_inputs, _D5_PIPE_PROBE, _d5_pipe_score, timeout=60.0),
+         _d5_pipe_inputs, probe_source("d5_pipeline"), _d5_pipe_score, timeout=60.0),
     Part("d5_gaps", "D5", "leaky and fold-scoped gaps, measured", 1.0, ("GAP_LEAKY", "GAP_FIXED"),
          _no_inputs, _value_probe("GAP_LEAKY", "GAP_FIXED"), _d5_gap_score),
 )

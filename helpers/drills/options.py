@@ -1,0 +1,38 @@
+"""What the drills show students: the multiple-choice options of D2 and D5 and the view names.
+
+The options are stored in alphabetical order and carry no mark of which one is right; each
+student sees them in their own order (``variant()['d2_order']``, ``['d5_order']``). The answer
+key lives with the grader, not here.
+"""
+
+from __future__ import annotations
+
+VIEW_NAMES = ("identity", "hflip", "vflip", "hvflip")
+
+D2_OPTIONS = tuple(sorted((
+    "The validation transform is random, so each run scores a different set of inputs: the "
+    "number is no longer a fixed function of the model. Use a deterministic validation "
+    "transform (resize, centre crop, normalise).",
+    "The model overfits the training set; add more augmentation to the validation loader so "
+    "it matches the training loader.",
+    "Validation accuracy always varies by a few percent between runs; average three runs and "
+    "report the mean.",
+    "The learning rate is too high; lower it until the validation accuracy stops moving.",
+)))
+D5_OPTIONS = tuple(sorted((
+    "The target encoder was fitted on rows whose labels it then scores, and SMOTE spread the "
+    "leaked feature over new rows; fit the encoder and SMOTE inside each fold, on its training "
+    "part only.",
+    "SMOTE always overfits; use random oversampling instead and keep the rest as it is.",
+    "Five folds are too few; use ten-fold cross-validation on the same encoded, resampled "
+    "table.",
+    "The public leaderboard is noisy; the cross-validated score is the one to trust.",
+)))
+
+
+def choices(options: tuple[str, ...], order: list[int]) -> list[str]:
+    """The options as a student sees them: ``["a) ...", "b) ..."]`` in the variant's ``order``
+    (a permutation of ``range(len(options))``)."""
+    if sorted(order) != list(range(len(options))):
+        raise ValueError(f"order: a permutation of 0..{len(options) - 1}, got {order!r}")
+    return [f"{'abcd'[pos]}) {options[idx]}" for pos, idx in enumerate(order)]

@@ -1,0 +1,134 @@
+"""Sealed checks of the drills: the hidden cases a student's self-check can verify alone.
+
+For every part listed in :data:`SEALED`, hidden inputs are made as for grading (``make_inputs``)
+but for the pseudo-student ``"selfcheck"`` and the course secret, so they say nothing about any
+student's graded inputs; the expected answers are the same references the part's ``score``
+compares with, and travel only as seals (``helpers.selfcheck.seal``). The multiple-choice and
+true/false parts form one group, sealed as a whole (all right or not).
+
+Parts left out need the teacher: answers that depend on a student's own numbers (``MY_TARGET``,
+``MY_VIEWS``), and measured results judged by properties rather than by a value (D3.2, D4's
+curve, D5's pipeline and gaps).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import torch
+
+from helpers.drills.variant import _MEANS, _STDS, variant
+from helpers.selfcheck.grade import val_variant_key as variant_key
+from helpers.selfcheck.seal import group_hash, seal_exact, seal_tensor
+
+from .specs import D2_KEY, D5_KEY, PARTS_BY_ID, PRESERVES_PAIRS, part_rng, reference_val_transform
+
+SEAL_STUDENT = "selfcheck"
+GROUP = ("d2_diagnosis", "d3_preserves", "d5_diagnosis")
+
+
+def _soft_target(inputs, v):
+    from helpers.mix import soft_target
+
+    return [[(soft_target(lam, i, j, K), 1e-6, 0.0)] for lam, i, j, K in inputs["cases"]]
+
+
+def _mixup(inputs, v):
+    from helpers.mix import mixup_kernel
+
+    out = []
+    for c in inputs["cases"]:
+        x, y = mixup_kernel(c["x"], c["y"], c["lam"], c["perm"])
+        out.append([(x, 1e-5, 1e-5), (y, 1e-6, 1e-5)])
+    return out
+
+
+def _soft_ce(inputs, v):
+    from helpers.mix import soft_cross_entropy
+
+    return [[(soft_cross_entropy(c["logits"], c["targets"]), 1e-5, 1e-4)] for c in inputs["cases"]]
+
+
+def _val_transform(inputs, v):
+    return [[(reference_val_transform(x, v), 1e-4, 1e-4)] for x in inputs["cases"]]
+
+
+def _accuracy_runs(inputs, v):
+    W, b, X, y = inputs["weight"], inputs["bias"], inputs["X"], inputs["y"]
+    views = [X, X.flip(-1), X.flip(-2), X.flip(-2, -1)]
+    acc = [float(((views[r % 4].flatten(1) @ W.T + b).argmax(1) == y).float().mean())
+           for r in range(inputs["runs"])]
+    return [[(torch.tensor(acc, dtype=torch.float64), 1e-6, 0.0)]]
+
+
+def _views(inputs, v):
+    from helpers.tta import max_views
+
+    return [[(max_views(b, p), None, None)] for b, p in inputs["cases"]]
+
+
+def _tta(inputs, v):
+    from helpers.tta import tta_predict
+
+    out = []
+    for c in inputs["cases"]:
+        lin = torch.nn.Linear(c["weight"].shape[1], c["weight"].shape[0])
+        with torch.no_grad():
+            lin.weight.copy_(c["weight"])
+            lin.bias.copy_(c["bias"])
+            out.append([(tta_predict(torch.nn.Sequential(torch.nn.Flatten(), lin), c["x"], c["views"]),
+                         1e-5, 1e-4)])
+    return out
+
+
+# grade_id -> (expected answers per case, scoring rule, whether they depend on the variant)
+SEALED = {
+    "d1_soft_target": (_soft_target, "fraction", False),
+    "d1_mixup_batch": (_mixup, "fraction", False),
+    "d1_soft_ce": (_soft_ce, "fraction", False),
+    "d2_val_transform": (_val_transform, "fraction", True),
+    "d2_accuracy_runs": (_accuracy_runs, "all", False),
+    "d4_views": (_views, "fraction", False),
+    "d4_tta": (_tta, "tta", False),
+}
+
+
+def val_variants():
+    """Every (resize, crop, mean, std) a student can get, as partial variants."""
+    for resize, crop, stats in itertools.product((36, 40, 44, 48), (28, 32), range(len(_MEANS))):
+        yield {"resize": resize, "crop": crop, "mean": _MEANS[stats], "std": _STDS[stats]}
+
+
+def _seal_cases(cases, salt: str, gid: str) -> list:
+    sealed = []
+    for n, comps in enumerate(cases):
+        row = []
+        for k, (value, atol, rtol) in enumerate(comps):
+            where = f"{gid}|{n}|{k}"
+            row.append(seal_exact(value, salt=salt, where=where) if atol is None
+                       else seal_tensor(value, atol=atol, rtol=rtol, salt=salt, where=where))
+        sealed.append(row)
+    return sealed
+
+
+def seal_drills(secret: str, salt: str) -> tuple[dict, dict]:
+    """``(sealed parts as JSON-ready data, hidden inputs per part)`` for the self-check."""
+    v0 = variant(SEAL_STUDENT)
+    parts, inputs = {}, {}
+    for gid, (expected, rule, by_variant) in SEALED.items():
+        part = PARTS_BY_ID[gid]
+        inp = part.make_inputs(v0, part_rng(part, SEAL_STUDENT, secret))
+        inputs[gid] = inp
+        entry = {"points": part.points, "probe": gid, "rule": rule}
+        if by_variant:
+            entry["by_variant"] = {variant_key(v): _seal_cases(expected(inp, v), salt, gid)
+                                   for v in val_variants()}
+        else:
+            entry["cases"] = _seal_cases(expected(inp, v0), salt, gid)
+        parts[gid] = entry
+    keys = ["|".join(k) for k in PRESERVES_PAIRS]
+    answer = [D2_KEY, list(PRESERVES_PAIRS.values()), D5_KEY]
+    group = {"parts": list(GROUP), "names": ["D2_ANSWER", "PRESERVES", "D5_ANSWER"],
+             "preserves_keys": keys, "points": {g: PARTS_BY_ID[g].points for g in GROUP},
+             "hash": group_hash(answer, salt=salt, where="drills-choices")}
+    return {"parts": parts, "group": group}, inputs

@@ -1,0 +1,120 @@
+"""The student's self-check (``helpers.selfcheck``: visible tests and sealed checks, no teacher
+files) against the teacher's grader, and the seals themselves.
+
+* On every drill part the self-check decides, it gives the points the grader gives
+  (``tests/fixtures/submissions/expected.yaml``, which ``test_grader_fixtures`` checks against
+  the real grader), on the whole fixture corpus but ``memory_bomb`` (the self-check runs on the
+  student's own machine without the grader's memory cap). The multiple-choice group passes
+  exactly when the grader gives every part of it full points.
+* A seal accepts every answer within the part's tolerance, rejects a wrong one, and says
+  "undecided" rather than guess on a rounding edge.
+* The self-check data in the repository is fresh and holds no expected value.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import torch
+import yaml
+from conftest import ROOT
+
+from helpers.selfcheck import TEACHER, grade
+from helpers.selfcheck.seal import FAILED, GRID, PASSED, UNDECIDED, seal_exact, seal_tensor, verify
+
+SUBMISSIONS = ROOT / "tests" / "fixtures" / "submissions"
+EXPECTED = yaml.safe_load((SUBMISSIONS / "expected.yaml").read_text())
+SKIP = {"memory_bomb"}
+SCENARIOS = sorted(s for s in EXPECTED if s not in SKIP)
+
+
+@pytest.fixture(scope="module")
+def checked():
+    def one(name):
+        path = SUBMISSIONS / name / "09_drills" / "09_drills.ipynb"
+        return name, grade.check(path, "09_drills", name, timeout=60)
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return dict(pool.map(one, SCENARIOS))
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_self_check_agrees_with_the_grader_where_it_decides(checked, scenario):
+    report, expected = checked[scenario], EXPECTED[scenario]["parts"]
+    rows = {r.grade_id: r for r in report.rows}
+    group = grade.course_data()["sections"]["09_drills"]["sealed"]["group"]["parts"]
+    group_full = all(expected[g] == rows[g].max_points for g in group)
+    for gid, row in rows.items():
+        if gid in group:
+            assert (row.status == "passed") == group_full, (gid, row)
+        elif row.status != TEACHER:
+            assert row.points == pytest.approx(expected[gid]), (gid, row, report.notes)
+
+
+def test_self_check_decides_most_points_of_a_correct_notebook(checked):
+    report = checked["correct"]
+    assert report.points == report.max_auto and report.max_auto >= 14, report.rows
+
+
+def test_seal_accepts_within_tolerance_rejects_outside_and_never_guesses():
+    rng = np.random.default_rng(0)
+    e = torch.from_numpy(rng.standard_normal((4, 3, 8, 8))).float()
+    seal = seal_tensor(e, atol=1e-5, rtol=1e-4, salt="s", where="w")
+    tol = 1e-5 + 1e-4 * e.abs()
+    for _ in range(50):  # anything the grader accepts is never failed
+        noise = (torch.rand_like(e) * 2 - 1) * tol
+        assert verify(seal, e + noise, salt="s", where="w") in (PASSED, UNDECIDED)
+    assert verify(seal, e + 0.01, salt="s", where="w") == FAILED  # an offset
+    assert verify(seal, e.flip(-1), salt="s", where="w") == FAILED  # a wrong transform
+    assert verify(seal, e[:3], salt="s", where="w") == FAILED  # a wrong shape
+    assert verify(seal, e, salt="other", where="w") == FAILED  # the salt matters
+    assert verify(seal, {"error": "boom"}, salt="s", where="w") == FAILED
+
+
+def test_seal_says_undecided_on_a_rounding_edge():
+    # one entry: the projection is r·x, its grid step q = GRID·tol; put x just below a grid edge
+    tol = 1e-3
+    x = torch.tensor([0.0])
+    seal0 = seal_tensor(x, atol=tol, rtol=0.0, salt="s", where="edge")
+    q = seal0["steps"][0]
+    from helpers.selfcheck.seal import _weights
+
+    r = float(_weights(1, "edge", 0)[0])
+    edge = (0.5 * q - 0.1 * tol) / r  # expected value just inside its grid cell
+    e = torch.tensor([edge])
+    seal = seal_tensor(e, atol=tol, rtol=0.0, salt="s", where="edge")
+    across = torch.tensor([edge + 0.5 * tol / abs(r) * np.sign(r)])  # within tolerance, other cell
+    assert verify(seal, e, salt="s", where="edge") == PASSED
+    assert verify(seal, across, salt="s", where="edge") == UNDECIDED
+    assert GRID * tol == pytest.approx(q)
+
+
+def test_exact_seal_needs_the_same_type_and_value():
+    seal = seal_exact(4, salt="s", where="v")
+    assert verify(seal, 4, salt="s", where="v") == PASSED
+    assert verify(seal, 4.0, salt="s", where="v") == FAILED
+    assert verify(seal, True, salt="s", where="v") == FAILED
+    assert verify(seal, 5, salt="s", where="v") == FAILED
+
+
+def test_self_check_data_is_fresh_and_holds_no_expected_value():
+    from teacher.seal import build
+    from teacher.secret import DEFAULT_SECRET
+
+    data, _ = build(secret=DEFAULT_SECRET)
+    on_disk = json.loads((ROOT / "helpers" / "selfcheck" / "data" / "course.json").read_text())
+    assert on_disk == json.loads(json.dumps(data)), "run: python -m teacher.seal --default-secret"
+    sealed = on_disk["sections"]["09_drills"]["sealed"]
+    group = sealed["group"]  # the pairs' names, points and one hash: no option index, no True/False
+    assert set(group) == {"parts", "names", "preserves_keys", "points", "hash"}
+    assert not re.search(r"\b(true|false)\b", json.dumps(group))
+    for entry in sealed["parts"].values():  # only hashes, steps and shapes' hashes
+        for cases in ([entry["cases"]] if "cases" in entry else entry["by_variant"].values()):
+            for case in cases:
+                for seal in case:
+                    assert set(seal) <= {"kind", "shape", "steps", "hashes", "hash"}
