@@ -50,7 +50,9 @@ def _plots(results: list[GradeResult], stats: dict) -> dict[str, str]:
     top = max((r.max_total for r in results), default=1.0) or 1.0
     fig = Figure(figsize=(6.4, 3.2))
     ax = fig.subplots()
-    ax.hist(totals, bins=min(20, max(5, int(top))), range=(0, top), color="#4c72b0", edgecolor="white")
+    # one bar per whole point (centred on it) up to 40 points, else 20 equal bins
+    bins = [b - 0.5 for b in range(int(top) + 2)] if top <= 40 else 20
+    ax.hist(totals, bins=bins, range=None if top <= 40 else (0, top), color="#4c72b0", edgecolor="white")
     ax.set_xlabel(f"total score (out of {top:g})")
     ax.set_ylabel("students")
     ax.set_title("Distribution of totals")
@@ -69,7 +71,7 @@ def _plots(results: list[GradeResult], stats: dict) -> dict[str, str]:
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of the class")
     ax.set_title("Each part: pass rate and mean score")
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")  # never over a full bar
     out["parts"] = _png(fig)
     return out
 
