@@ -99,7 +99,12 @@ class _Runner:
         self.history: list[str] = []
         self.restarts = 0
         self.start = time.monotonic()
-        self.sb.execute(self._snapshot_code(), limits.cell_timeout)
+        self.sb.execute(self._snapshot_code(), self._setup_timeout())
+
+    def _setup_timeout(self) -> float:
+        # The guard's snapshot imports torch: the grader's own set-up, not a student's cell, so
+        # a loaded machine must not make it run into the cell limit.
+        return max(self.limits.cell_timeout, self.limits.startup_timeout)
 
     def _snapshot_code(self) -> str:
         # The drills' verdicts are computed outside the kernel: there the guard only needs the
@@ -115,7 +120,7 @@ class _Runner:
             return False
         self.restarts += 1
         self.sb.restart()
-        self.sb.execute(self._snapshot_code(), self.limits.cell_timeout)
+        self.sb.execute(self._snapshot_code(), self._setup_timeout())
         for code in self.history:
             r = self.sb.execute(code, self.limits.cell_timeout)
             if r.status in _DEATH:

@@ -210,7 +210,7 @@ def bwrap_args(exchange: Path, home: Path, course_root: Path = COURSE_ROOT, read
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
         args += ["--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(SCRATCH_BYTES), "--tmpfs", "/dev/shm"]
     args += _system_args()
     args += ["--perms", "1777", "--size", str(SCRATCH_BYTES), "--tmpfs", "/tmp"]
     args += _binds([(src, dest, "--ro-bind") for src, dest in visible_paths(course_root)])
