@@ -182,6 +182,8 @@ def test_three_graders_one_killed_grade_every_student_once(pg, tmp_path, monkeyp
             assert {k: tuple(v) for k, v in json.loads(rows[student].parts).items()} == reference[kind]
     csv_rows = (tmp_path / "round" / "grades" / "09_drills.csv").read_text().splitlines()
     assert len(csv_rows) == 1 + CLASS_SIZE
+    report = (tmp_path / "round" / "grades" / "09_drills.html").read_text()
+    assert f"<p>{CLASS_SIZE} submissions;" in report and report.count("data:image/png;base64,") == 2
 
 
 def _queue_exists(engine) -> bool:
