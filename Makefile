@@ -64,12 +64,14 @@ bench: setup $(STAMPS)/bench
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 # Autograde a class: submitted/<student>/<assignment>/*.ipynb -> gradebook.db, autograded/,
-# feedback/, grades/<assignment>.csv next to the submissions folder (docs/grading.md).
+# feedback/, grades/<assignment>.csv and .html next to the submissions folder (docs/grading.md).
+# DB_URL=postgresql+psycopg://...: several machines share the round (the same command on each).
 ASSIGNMENT ?= 09_drills
 SUBMITTED ?= submitted
 WORKERS ?=
+DB_URL ?=
 grade: setup
-	$(PY) -m teacher.grader grade $(ASSIGNMENT) --submitted $(SUBMITTED) $(if $(WORKERS),--workers $(WORKERS),)
+	$(PY) -m teacher.grader grade $(ASSIGNMENT) --submitted $(SUBMITTED) $(if $(WORKERS),--workers $(WORKERS),) $(if $(DB_URL),--db-url $(DB_URL),)
 
 # Self-check (students): your own copy is checked, never modified. In the handout: visible tests
 # and sealed checks (helpers.selfcheck); in the full course folder: the teacher's hidden tests.

@@ -6,13 +6,14 @@ once unconfined, one at a time, alternating which goes first, so both see the sa
 load; the table gives the median seconds per submission each way and the sandbox's share.
 Kernel start-up alone (start, ``import helpers``, stop) is timed the same way.
 
-Class throughput (``--class``): a class of N submissions graded by ``grade_class`` with 2
-workers and with 1 worker, and a few by stock ``nbgrader autograde`` (serial, in-kernel hidden
+Class throughput (``--class``): a class of N submissions graded by two grading commands sharing
+one PostgreSQL gradebook (a private server on loopback, ``tests/pg_server.py``), by ``grade_class``
+with 2 workers and with 1 worker, and a few by stock ``nbgrader autograde`` (serial, in-kernel hidden
 tests). Kernel set-up dominates: every submission gets a fresh kernel that imports torch,
 scikit-learn and imbalanced-learn.
 
     python bench/grading.py                 # sandbox cost, 10 submissions
-    python bench/grading.py --class         # 40 students (2 workers), 10 (1 worker), 4 (stock)
+    python bench/grading.py --class         # 40 students (2 processes on PostgreSQL; 2 workers), 10 (1 worker), 4 (stock)
     python bench/grading.py --quick         # 4 submissions (sandbox) / 6, 3, 2 (--class)
 """
 
@@ -54,6 +55,39 @@ def ours(n: int, workers: int) -> float:
         wall = time.perf_counter() - t0
     assert all(r.status == "graded" for r in results)
     return wall
+
+
+def shared_postgres(n: int, processes: int = 2, db_url: str | None = None) -> float:
+    """Wall seconds for ``processes`` grading commands (1 worker each) sharing one PostgreSQL
+    gradebook, as on several machines; a private server on loopback unless ``db_url`` is given."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pg_server import PostgresServer, missing_reason
+
+    if db_url is None and missing_reason():
+        raise SystemExit(f"shared PostgreSQL row: {missing_reason()}")
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    with tempfile.TemporaryDirectory() as tmp, (PostgresServer() if db_url is None else _nothing()) as pg:
+        url = db_url or pg.url
+        make_class(Path(tmp) / "submitted", n)
+        cmd = [sys.executable, "-m", "teacher.grader", "grade", "09_drills", "--submitted",
+               str(Path(tmp) / "submitted"), "--db-url", url, "--workers", "1"]
+        t0 = time.perf_counter()
+        procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                 for _ in range(processes)]
+        for proc in procs:
+            _, err = proc.communicate()
+            if proc.returncode:
+                raise RuntimeError(err.decode()[-2000:])
+        return time.perf_counter() - t0
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
 
 
 def stock(n: int) -> float:
@@ -115,6 +149,7 @@ def main() -> int:
     p = base_parser(__doc__.splitlines()[0])
     p.add_argument("--students", type=int, default=None)
     p.add_argument("--class", dest="klass", action="store_true", help="class throughput vs stock nbgrader")
+    p.add_argument("--db-url", default=None, help="--class: PostgreSQL for the shared row (default: a private server)")
     args = p.parse_args()
     device = setup_from_args(args)
     if not args.klass:
@@ -133,13 +168,15 @@ def main() -> int:
     n1 = 3 if args.quick else 10
     ns = 2 if args.quick else 4
     rows = []
-    for label, n, fn in (("teacher.grader, 2 workers", n2, lambda: ours(n2, 2)),
+    for label, n, fn in (("teacher.grader, 2 processes sharing PostgreSQL", n2,
+                          lambda: shared_postgres(n2, 2, args.db_url)),
+                         ("teacher.grader, 2 workers", n2, lambda: ours(n2, 2)),
                          ("teacher.grader, 1 worker", n1, lambda: ours(n1, 1)),
                          ("stock nbgrader autograde (serial)", ns, lambda: stock(ns))):
         wall = fn()
         rows.append([label, n, f"{wall:.1f}", f"{wall / n:.2f}"])
         print(rows[-1], flush=True)
-    base = float(rows[2][3])
+    base = float(rows[-1][3])
     for r in rows:
         r.append(f"{base / float(r[3]):.2f}x")
     notes = ("Class of D1-D5 submissions (09_drills), one fresh kernel per submission. "

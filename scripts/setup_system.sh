@@ -12,6 +12,7 @@ PACKAGES=(
   apertium-eng-spa            # its English <-> Spanish pair
   chromium                    # headless browser for the browser test suite
   bubblewrap                  # the grading sandbox: every submission's kernel runs confined (bwrap)
+  postgresql                  # shared gradebook for several graders; the tests start a private server
 )
 
 missing=()

@@ -4,6 +4,8 @@
   source, run in a sandboxed kernel, score the drills out of the student's kernel;
 * :func:`grade_class` grades a class in parallel, writes the gradebook, the autograded
   notebooks, feedback HTML and a grade CSV;
+* with a PostgreSQL gradebook, every grader started on it shares the round
+  (``teacher.grader.queue``); each round ends with a class report (``teacher.grader.report``);
 * ``python -m teacher.grader grade|check`` is the command line (``make grade``).
 
 Teacher documentation: ``docs/grading.md``.

@@ -107,6 +107,8 @@ def main(argv=None) -> int:
     g.add_argument("--submitted", type=Path, default=Path("submitted"))
     g.add_argument("--workers", type=int, default=None, help="parallel graders (default: CPU cores)")
     g.add_argument("--db-url", default=None, help="gradebook URL (default: sqlite next to the submissions)")
+    g.add_argument("--lease-seconds", type=float, default=None,
+                   help="PostgreSQL rounds: seconds after which a silent grader's claim is taken over (120)")
     g.add_argument("--student", action="append", help="grade only these students")
     g.add_argument("--no-variants", action="store_true", help="every student gets the same numbers")
     g.add_argument("--no-isolation", action="store_true",
@@ -141,7 +143,8 @@ def main(argv=None) -> int:
     ccfg = ClassConfig(args.assignment, args.submitted, workers=args.workers or int(cfg.get("workers", 0))
                        or os.cpu_count() or 1, db_url=args.db_url or cfg.get("db_url"), limits=limits,
                        variants=variants, secret=secret, students=args.student,
-                       isolate=not args.no_isolation)
+                       isolate=not args.no_isolation,
+                       lease_seconds=args.lease_seconds or float(cfg.get("lease_seconds", 120)))
     if not args.submitted.is_dir():
         parser.error(f"no submissions folder {args.submitted}")
     if args.no_isolation:

@@ -8,7 +8,9 @@ refuses to start (``SandboxUnavailable``) unless ``isolate=False`` says to grade
 (nbgrader's ``Gradebook``, SQLite by default, any SQLAlchemy URL such as PostgreSQL via
 ``db_url``): it registers the assignment's grade cells, then per student creates or updates
 the submission and sets the automatic score of every grade cell, one commit per student. Then it
-writes the grade CSV and returns the rows for the summary table. Re-grading overwrites files
+writes the grade CSV and the class report (``teacher.grader.report``) and returns the rows for the
+summary table. With a PostgreSQL ``db_url`` the round is shared by every grader started on it
+(``teacher.grader.queue``). Re-grading overwrites files
 and updates the submission in place, so it is idempotent.
 """
 
@@ -26,6 +28,7 @@ from pathlib import Path
 import nbformat
 
 from .engine import ROOT, GradeResult, grade_notebook, source_notebook
+from .report import write_report
 from .restore import is_grade, is_solution, meta
 from .sandbox import Limits, require_isolation
 
@@ -44,6 +47,7 @@ class ClassConfig:
     secret: str | None = None
     students: list | None = None
     isolate: bool = True
+    lease_seconds: float = 120.0  # shared PostgreSQL rounds: a dead grader's claim expires after this
 
     @property
     def out_root(self) -> Path:
@@ -136,6 +140,10 @@ def grade_class(cfg: ClassConfig, progress=None) -> list[GradeResult]:
 
     if cfg.isolate:
         require_isolation()
+    from .queue import grade_shared, is_shared
+
+    if is_shared(cfg.db_url):  # PostgreSQL: several graders share the round through the database
+        return grade_shared(cfg, progress)
     subs = find_submissions(cfg.submitted, cfg.assignment)
     if cfg.students:
         subs = [s for s in subs if s[0] in set(cfg.students)]
@@ -169,6 +177,7 @@ def grade_class(cfg: ClassConfig, progress=None) -> list[GradeResult]:
                     progress(result)
     ordered = [results[s] for s, _ in subs]
     write_csv(ordered, cfg.out_root / "grades" / f"{cfg.assignment}.csv")
+    write_report(ordered, cfg.out_root / "grades" / f"{cfg.assignment}.html", cfg.assignment)
     return ordered
 
 
