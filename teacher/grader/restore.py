@@ -14,11 +14,12 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from pathlib import Path
 
 import nbformat
 
-_CONFIG = Path(__file__).resolve().parents[2] / "nbgrader_config.py"
+from helpers.data.paths import course_root
+
+_CONFIG = course_root() / "nbgrader_config.py"
 _SOLUTION = re.compile(r"^([ \t]*)### BEGIN SOLUTION.*?^[ \t]*### END SOLUTION[^\n]*\n?", re.S | re.M)
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
 
