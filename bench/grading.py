@@ -28,10 +28,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from helpers.data.paths import course_root
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import base_parser, setup_from_args, write_table  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = course_root()
 FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
 
 

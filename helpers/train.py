@@ -14,6 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ._extras import require
 from ._validate import check_int, check_positive
 
 
@@ -100,6 +101,7 @@ def fit(model: nn.Module, X: torch.Tensor, y: torch.Tensor, X_val: torch.Tensor,
     initial weights, the shuffling and any augmentation drawn from the global generator are
     the same on every run. Shows a tqdm progress bar unless ``progress`` is False.
     """
+    require("tqdm", "helpers.train")
     from tqdm.auto import trange
 
     num_epochs = check_int(num_epochs, "num_epochs", minimum=1)

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import torch
 
+from ._extras import require
+
 
 def _to_display(img: torch.Tensor):
     """``(C, H, W)`` uint8 or float tensor -> array matplotlib can show, plus a colormap."""
@@ -21,6 +23,7 @@ def _to_display(img: torch.Tensor):
 def show_images(images: torch.Tensor, titles: Sequence[str] | None = None, ncols: int = 8,
                 scale: float = 1.3, suptitle: str | None = None):
     """Show a batch ``(B, C, H, W)`` (uint8, or float in [0, 1]) as a grid; returns the figure."""
+    require("matplotlib", "helpers.viz")
     import matplotlib.pyplot as plt
 
     if images.ndim == 3:
@@ -47,6 +50,7 @@ def show_images(images: torch.Tensor, titles: Sequence[str] | None = None, ncols
 
 def plot_histories(histories: dict, metric: str = "acc", ax=None):
     """Plot train (dashed) and validation (solid) curves for several named ``History`` runs."""
+    require("matplotlib", "helpers.viz")
     import matplotlib.pyplot as plt
 
     if metric not in ("acc", "loss"):
@@ -83,6 +87,7 @@ def explore(draw, **controls):
     the controls' initial values, so executed notebooks still contain the figure.
     Returns the widget box, or None in static mode.
     """
+    require("matplotlib", "helpers.viz")
     import matplotlib.pyplot as plt
 
     if not callable(draw):
@@ -94,6 +99,7 @@ def explore(draw, **controls):
         draw(**values)
         plt.show()
         return None
+    require("ipywidgets", "helpers.viz")
     import ipywidgets as widgets
     from IPython.display import display
 

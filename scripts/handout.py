@@ -17,7 +17,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers.data.paths import course_root
+
+ROOT = course_root()
 sys.path.insert(0, str(ROOT))
 
 FILES = ("Makefile", "pyproject.toml", "environment.yml", "requirements-data.txt",

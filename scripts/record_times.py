@@ -14,10 +14,12 @@ import pprint
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from the checkout
 
 from helpers import section_times  # noqa: E402
+from helpers.data.paths import course_root  # noqa: E402
+
+ROOT = course_root()
 
 
 def main() -> None:

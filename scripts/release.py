@@ -16,7 +16,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers.data.paths import course_root
+
+ROOT = course_root()
 SOURCE = ROOT / "solutions"
 
 

@@ -21,11 +21,12 @@ from pathlib import Path
 
 import nbformat
 
+from helpers.data.paths import course_root
 from helpers.selfcheck.cells import digest, is_grade, is_solution, is_test, meta
 
 from .secret import DEFAULT_SECRET, course_secret
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = course_root()
 DEFAULT_OUT = ROOT / "helpers" / "selfcheck" / "data"
 FORMAT = 1
 

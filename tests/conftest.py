@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers.data.paths import course_root
+
+ROOT = course_root()
 # Tools of the environment (nbgrader's alembic, jupyter) must be found by subprocesses.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 

@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+from conftest import ROOT
 from pg_server import PostgresServer, missing_reason  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
 KINDS = ("correct", "wrong_lambda")
 CLASS_SIZE = 12

@@ -16,6 +16,7 @@ from numbers import Real
 
 import torch
 
+from .._extras import require
 from .._validate import check_int, check_positive, check_probability, make_generator
 from ._common import check_sample_rate, check_waveform, match_sample_rate
 
@@ -33,6 +34,7 @@ class LogMel(torch.nn.Module):
                  n_mels: int = 64, f_min: float = 0.0, f_max: float | None = None,
                  top_db: float | None = 80.0):
         super().__init__()
+        require("torchaudio", "helpers.audio.spectrogram")
         import torchaudio
 
         self.sample_rate = check_sample_rate(sample_rate)

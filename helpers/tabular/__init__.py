@@ -15,6 +15,10 @@ Taught in course section 4, used by the fraud/churn lab of section 8 and drill D
   :func:`leak_free_cv`, :func:`leaky_cv`.
 """
 
+from .._extras import require
+
+require("sklearn", "helpers.tabular")
+
 from .leakage import CVResult, leak_free_cv, leak_free_pipeline, leaky_cv, make_leaky_fraud_data
 from .neighbors import kneighbors
 from .noise import (

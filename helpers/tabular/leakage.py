@@ -30,6 +30,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler, TargetEncoder
 from sklearn.utils import Bunch
 
+from .._extras import require
 from .._validate import check_int, check_probability
 from ._checks import numpy_features, numpy_labels
 from .samplers import SMOTE
@@ -125,6 +126,7 @@ def leak_free_pipeline(categorical, *, model=None, sampler=None, seed: int = 0):
         sampler: a resampler with ``fit_resample``; default :class:`helpers.tabular.SMOTE`.
         seed: seeds the encoder's internal folds and the default sampler.
     """
+    require("imblearn", "helpers.tabular.leakage")
     from imblearn.pipeline import Pipeline
 
     return Pipeline([

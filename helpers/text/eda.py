@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 
+from .._extras import require
 from .._validate import check_int, check_probability
 from ._random import python_rng
 
@@ -70,6 +71,7 @@ def _wordnet():
     from ..data.wordnet import use_project_wordnet
 
     use_project_wordnet()
+    require("nltk", "helpers.text.eda")
     from nltk.corpus import wordnet
 
     wordnet.ensure_loaded()

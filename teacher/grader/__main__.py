@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from helpers.data.paths import course_root
+
 from .classroom import ClassConfig, grade_class, load_config, summary_table
 from .engine import TRUSTED_ASSIGNMENTS
 from .sandbox import Limits, SandboxUnavailable, isolation_problem
@@ -121,12 +123,12 @@ def main(argv=None) -> int:
     c.add_argument("--student", default=None)
     s = sub.add_parser("student", help="record your student id (drill numbers follow it)")
     s.add_argument("id", nargs="?", default=None, help="your id; without it, show the current one")
-    s.add_argument("--config", type=Path, default=Path(__file__).resolve().parents[2] / "nbgrader_config.py")
+    s.add_argument("--config", type=Path, default=course_root() / "nbgrader_config.py")
     for p in (g, c):
         p.add_argument("--cell-timeout", dest="cell_timeout", type=float, default=None)
         p.add_argument("--notebook-timeout", dest="notebook_timeout", type=float, default=None)
         p.add_argument("--memory-gb", type=float, default=None, help="resident memory cap per submission")
-        p.add_argument("--config", type=Path, default=Path(__file__).resolve().parents[2] / "nbgrader_config.py")
+        p.add_argument("--config", type=Path, default=course_root() / "nbgrader_config.py")
     args = parser.parse_args(argv)
     cfg = load_config(args.config)
     if getattr(args, "memory_gb", None):

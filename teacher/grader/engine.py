@@ -33,12 +33,13 @@ from pathlib import Path
 
 import nbformat
 
+from helpers.data.paths import course_root
 from teacher.secret import DEFAULT_SECRET, course_secret  # noqa: F401 - DEFAULT_SECRET: API
 
 from .restore import is_grade, is_solution, is_test, meta, restore, strip_hidden
 from .sandbox import Limits, Sandbox, isolation_problem, require_isolation
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = course_root()
 TRUSTED_ASSIGNMENTS = ("09_drills",)
 MAX_ANSWER_BYTES = 50 * 1024**2
 

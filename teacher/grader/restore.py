@@ -14,16 +14,16 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from pathlib import Path
 
 import nbformat
 
+from helpers.data.paths import course_root
 from helpers.selfcheck.cells import is_grade, is_solution, is_test, meta
 from helpers.selfcheck.cells import norm as _norm
 
 __all__ = ["is_grade", "is_solution", "is_test", "meta", "release_source", "restore", "strip_hidden"]
 
-_CONFIG = Path(__file__).resolve().parents[2] / "nbgrader_config.py"
+_CONFIG = course_root() / "nbgrader_config.py"
 _SOLUTION = re.compile(r"^([ \t]*)### BEGIN SOLUTION.*?^[ \t]*### END SOLUTION[^\n]*\n?", re.S | re.M)
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
 

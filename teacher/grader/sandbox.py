@@ -56,9 +56,10 @@ from queue import Empty
 import nbformat
 from jupyter_client.manager import KernelManager
 
+from helpers.data.paths import course_root
 from helpers.notebook import KERNEL_ARGS
 
-COURSE_ROOT = Path(__file__).resolve().parents[2]
+COURSE_ROOT = course_root()
 # The student side of the course folder besides the ``helpers`` package: the released notebooks.
 STUDENT_SIDE = ("notebooks",)
 # Operating-system folders the interpreter and its libraries read (read-only).
