@@ -10,7 +10,6 @@ import sys
 
 import numpy as np
 import torch
-
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT))
