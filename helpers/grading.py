@@ -53,3 +53,28 @@ def check_close(actual, expected, *, atol: float = 1e-6, rtol: float = 1e-5,
             f"{name}: {int(bad.sum())} of {bad.size} entries are off "
             f"(largest absolute error {err:.3g}; tolerance atol={atol:g}, rtol={rtol:g})"
         )
+
+
+def exercise_seed(tag: str, student: str | None = None) -> int:
+    """A seed in ``[0, 2**31)`` for the section exercise ``tag`` (e.g. ``"02.ex1"``) and a student.
+
+    The section exercises draw their numbers and test data from this seed, so every student gets
+    their own (a copied number fails) and the same student gets the same ones in the notebook and
+    at grading time. The student id and the switch that turns variants off are the drills' own
+    (``helpers.drills.variant.student_id`` / ``variants_enabled``); ``student`` overrides the id.
+    """
+    import hashlib
+
+    from helpers.drills.variant import ANONYMOUS, student_id, variants_enabled
+
+    if not isinstance(tag, str) or not tag:
+        raise ValueError(f"tag: a non-empty string naming the exercise, got {tag!r}")
+    sid = student_id() if student is None else str(student)
+    key = sid if variants_enabled() else ANONYMOUS
+    digest = hashlib.sha256(f"augcourse-exercises:{tag}:{key}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") >> 1
+
+
+def exercise_generator(tag: str, student: str | None = None) -> torch.Generator:
+    """A CPU ``torch.Generator`` seeded with :func:`exercise_seed` (``tag``, ``student``)."""
+    return torch.Generator().manual_seed(exercise_seed(tag, student))

@@ -37,3 +37,20 @@ def test_check_shape_and_rel_error():
         check_shape(torch.zeros(2, 3), (3, 2))
     assert rel_error([1.0, 2.0], [1.0, 2.0]) == 0.0
     assert rel_error([1.0], [3.0]) == pytest.approx(0.5)
+
+
+def test_exercise_seed_follows_student_and_tag(monkeypatch):
+    from helpers.grading import exercise_generator, exercise_seed
+
+    monkeypatch.setenv("AUGCOURSE_VARIANTS", "1")
+    a, b = exercise_seed("02.ex1", "ada"), exercise_seed("02.ex1", "bob")
+    assert a != b and a == exercise_seed("02.ex1", "ada") and 0 <= a < 2**31
+    assert exercise_seed("02.ex2", "ada") != a
+    monkeypatch.setenv("AUGCOURSE_STUDENT_ID", "ada")
+    assert exercise_seed("02.ex1") == a
+    assert torch.equal(torch.rand(3, generator=exercise_generator("02.ex1")),
+                       torch.rand(3, generator=torch.Generator().manual_seed(a)))
+    monkeypatch.setenv("AUGCOURSE_VARIANTS", "0")
+    assert exercise_seed("02.ex1", "ada") == exercise_seed("02.ex1", "bob")
+    with pytest.raises(ValueError, match="tag"):
+        exercise_seed("")

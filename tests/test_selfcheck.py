@@ -107,7 +107,7 @@ torch.Tensor.double = lambda self: torch.zeros(1, dtype=torch.float64)
 builtins.abs = lambda x: 0.0
 
 
-def per_column_noise(X, s, continuous, generator):
+def per_column_noise(X, s, continuous, z):
     return X
 '''
 
