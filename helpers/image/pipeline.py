@@ -36,6 +36,9 @@ geometric transforms. Course sections 2 and 7.
 
 from __future__ import annotations
 
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -112,16 +115,16 @@ class Pipeline(nn.Module):
         param_dtype = torch.uint8 if integer else (self.dtype or xb.dtype)
         B, C, H, W = xb.shape
         plans = self.sample(B, (C, H, W), generator=g, device=xb.device, dtype=param_dtype)
-        with workspace():
-            out = self._run_blocks(xb, plans, float_mode, integer, out_dtype)
+        with _cpu_workers(xb) as workers, workspace():
+            out = self._run_blocks(xb, plans, float_mode, integer, out_dtype, workers)
         return self._targets(unbatch(out, single), plans, mask, boxes, single, (H, W), B)
 
-    def _run_blocks(self, xb, plans, float_mode, integer, out_dtype):
+    def _run_blocks(self, xb, plans, float_mode, integer, out_dtype, workers=1):
         if float_mode and xb.dtype == torch.uint8 and xb.device.type == "cpu" and plans \
                 and plans[0][0] == "warp":
             boxes = crop_boxes(plans[0][1], plans[0][2], plans[0][3])
             if boxes is not None:  # crop and resize on uint8 first, as albumentations does
-                xb, plans = resize_crops_uint8(xb, boxes, plans[0][1].out_size), plans[1:]
+                xb, plans = resize_crops_uint8(xb, boxes, plans[0][1].out_size, workers), plans[1:]
         B, C, H, W = xb.shape
         sizes = [p[1].out_size for p in plans if p[0] == "warp"] + [(H, W)]
         sample_bytes = 4 * C * max(h * w for h, w in sizes)
@@ -136,7 +139,9 @@ class Pipeline(nn.Module):
             if p[0] == "warp":
                 p[1].grid_theta(work_dtype if work_dtype.is_floating_point else torch.float32)
         out = None
-        for s in blocks:
+
+        def run(s):
+            nonlocal out
             n = s.stop - s.start
             rows = xb[s] if perm is None else torch.index_select(
                 xb, 0, perm[s], out=scratch("pipeline.rows", (n, C, H, W), xb))
@@ -158,6 +163,9 @@ class Pipeline(nn.Module):
                 out[s] = w
             else:
                 out.index_copy_(0, perm[s], w.to(out_dtype))
+
+        run(blocks[0])  # allocates the output
+        _in_workers(lambda part: [run(s) for s in part], blocks[1:], workers)
         return out
 
     def _blocks(self, plans, batch, sample_bytes, device):
@@ -224,7 +232,43 @@ def crop_boxes(warp, interpolation: str, fill):
     return torch.cat((whole, (sx < 0).long()[:, None], (sy < 0).long()[:, None]), 1)
 
 
-def resize_crops_uint8(xb: torch.Tensor, boxes: torch.Tensor, size) -> torch.Tensor:
+@contextlib.contextmanager
+def _cpu_workers(xb):
+    """On the CPU, the number of worker threads, with torch single-threaded meanwhile.
+
+    Each worker runs whole blocks with single-threaded torch ops (as scikit-learn's and
+    helpers.tabular's searches do), so threads never wait for each other between the many
+    small element-wise passes of a block; on a busy machine those per-op waits cost more than
+    the arithmetic. Elsewhere: 1 and nothing changes.
+    """
+    threads = torch.get_num_threads()
+    if xb.device.type != "cpu" or threads == 1:
+        yield 1
+        return
+    torch.set_num_threads(1)
+    try:
+        yield threads
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _in_workers(fn, items: list, workers: int) -> None:
+    """``fn(part)`` on ``workers`` interleaved parts of ``items`` (in threads when more than 1)."""
+    workers = min(workers, len(items))
+    if workers <= 1:
+        if items:
+            fn(items)
+        return
+
+    def part(k):
+        with workspace():  # each thread reuses its own scratch buffers
+            fn(items[k::workers])
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(part, range(workers)))
+
+
+def resize_crops_uint8(xb: torch.Tensor, boxes: torch.Tensor, size, workers: int = 1) -> torch.Tensor:
     """Crop each uint8 image to its box and resize it to ``size`` (bilinear), staying in uint8.
 
     ``xb``: ``(B, C, H, W)`` uint8 on the CPU; ``boxes``: ``(B, 6)`` from :func:`crop_boxes`.
@@ -238,16 +282,21 @@ def resize_crops_uint8(xb: torch.Tensor, boxes: torch.Tensor, size) -> torch.Ten
     B, C = xb.shape[:2]
     h, w = size
     out = torch.empty((B, C, h, w), dtype=torch.uint8)
-    for i, (top, left, height, width, flip_x, flip_y) in enumerate(boxes.tolist()):
-        crop = xb[i:i + 1, :, top:top + height, left:left + width]
-        crop = crop.contiguous(memory_format=torch.channels_last)  # the layout of the fast kernel
-        if (height, width) == (h, w):
-            res = crop
-        else:
-            res = F.interpolate(crop, size=(h, w), mode="bilinear", align_corners=False, antialias=False)
-        if flip_x or flip_y:
-            res = res.flip([d for d, f in ((-1, flip_x), (-2, flip_y)) if f])
-        out[i:i + 1].copy_(res)
+
+    def resize(rows):
+        for i, (top, left, height, width, flip_x, flip_y) in rows:
+            crop = xb[i:i + 1, :, top:top + height, left:left + width]
+            crop = crop.contiguous(memory_format=torch.channels_last)  # the fast kernel's layout
+            if (height, width) == (h, w):
+                res = crop
+            else:
+                res = F.interpolate(crop, size=(h, w), mode="bilinear", align_corners=False,
+                                    antialias=False)
+            if flip_x or flip_y:
+                res = res.flip([d for d, f in ((-1, flip_x), (-2, flip_y)) if f])
+            out[i:i + 1].copy_(res)
+
+    _in_workers(resize, list(enumerate(boxes.tolist())), workers)
     return out
 
 
