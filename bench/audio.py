@@ -207,6 +207,8 @@ def bench_per_second(device, batch, rounds, n_reference):
 
 def main(argv=None) -> None:
     parser = base_parser(__doc__.splitlines()[0])
+    parser.add_argument("--per-second-only", action="store_true",
+                        help="only the cost-per-second-of-audio table (skips minutes of torchaudio calls)")
     args = parser.parse_args(argv)
     for threads in cpu_thread_counts(args):
         args.threads = threads
@@ -217,6 +219,12 @@ def run(args) -> None:
     device = setup_from_args(args)
     quick = args.quick
     repeat = 2 if quick else 5
+    if not args.per_second_only:
+        run_batch_table(args, device, quick, repeat)
+    run_per_second_table(args, device, quick)
+
+
+def run_batch_table(args, device, quick, repeat) -> None:
     rows = [
         bench_specaugment(device, 32 if quick else 256, 2 * repeat + 1),
         bench_pitch_shift(device, 8 if quick else 64, 1 if quick else 4, 2 if quick else 5),
@@ -229,6 +237,9 @@ def run(args) -> None:
              "torchaudio's functions take one parameter per call where noted. On a CPU shared "
              "with other work, times vary severalfold between runs: compare within a row.")
     write_table("audio", device, header, rows, notes=notes, write=not (args.no_write or quick))
+
+
+def run_per_second_table(args, device, quick) -> None:
     load_before = os.getloadavg()[0]
     rows, has_peer = bench_per_second(device, 8 if quick else 32, 2 if quick else 5, 2 if quick else 4)
     notes = ("Cost per second of audio: 16 kHz one-second clips, each with its own parameters, "
