@@ -124,6 +124,8 @@ def main(argv=None) -> str:
     p.add_argument("--batch", type=int, default=None, help="batch size (default 256, --quick 32)")
     p.add_argument("--size", type=int, default=256, help="input height = width (default 256)")
     p.add_argument("--rounds", type=int, default=None, help="interleaved timing rounds (default 5)")
+    p.add_argument("--skip-torchvision", action="store_true",
+                   help="leave out rows (b) and (c) (slow when other jobs share the cores)")
     args = p.parse_args(argv)
     for threads in cpu_thread_counts(args):
         args.threads = threads
@@ -145,11 +147,10 @@ def run(args) -> str:
     out = ours(x, generator=g)
     assert out.shape == (batch, 3, OUT, OUT) and out.dtype == torch.float32
 
-    rows_fns = {
-        "(a) helpers.image.Pipeline, batched": lambda: ours(x, generator=g),
-        "(b) torchvision v2, per-image loop": lambda: torch.stack([tv(img) for img in x]),
-        "(c) torchvision v2, whole batch (shared params)": lambda: tv(x),
-    }
+    rows_fns = {"(a) helpers.image.Pipeline, batched": lambda: ours(x, generator=g)}
+    if not args.skip_torchvision:
+        rows_fns["(b) torchvision v2, per-image loop"] = lambda: torch.stack([tv(img) for img in x])
+        rows_fns["(c) torchvision v2, whole batch (shared params)"] = lambda: tv(x)
     if korn is not None:
         rows_fns["(d) kornia AugmentationSequential, same_on_batch=False"] = \
             lambda: korn(x.to(torch.float32).div_(255.0))
@@ -202,7 +203,9 @@ def run(args) -> str:
               "stacking, as a collate function would. System load average (1 min) "
               f"{load_before:.1f} before and {os.getloadavg()[0]:.1f} after the run, on "
               f"{os.cpu_count()} cores. Command: python bench/image.py --threads {args.threads}"
-              f"{' --batch ' + str(batch) if args.batch else ''}.")
+              f"{' --batch ' + str(batch) if args.batch else ''}"
+              f"{' --rounds ' + str(rounds) if args.rounds else ''}"
+              f"{' --skip-torchvision' if args.skip_torchvision else ''}.")
     if korn is None:
         notes += " kornia is not installed (pip install -e '.[bench]'), so row (d) is missing."
     if alb is None and device.type == "cpu":
