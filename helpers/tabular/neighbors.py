@@ -124,8 +124,10 @@ def _search(q: torch.Tensor, r: torch.Tensor, k: int, max_chunk_bytes: int) -> t
     workers = _cpu_workers(q, width)
     # CPU, and full rows of distances for a whole chunk would not fit the budget: keep one
     # tile of distances at a time instead of shrinking the chunk (small matrix products)
+    # (only when re-reading the candidates' rows costs less than a full row of distances)
     tiled = layout.blocked and not q.is_cuda and \
-        max_chunk_bytes // (workers * width * r.element_size()) < CPU_CHUNK_ROWS
+        max_chunk_bytes // (workers * width * r.element_size()) < CPU_CHUNK_ROWS and \
+        keep * BLOCK * (d + 1) < width
     if not tiled:
         del r_aug
     stored = layout.tile_width if tiled else width  # distance columns held per query
