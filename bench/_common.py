@@ -97,3 +97,10 @@ def write_table(name: str, device: torch.device, header: list[str], rows: list[l
         path.write_text(text)
         print(f"recorded in {path.relative_to(RESULTS.parent.parent)}")
     return text
+
+
+def cpu_thread_counts(args) -> list:
+    """Thread counts to record: ``--threads`` if given, else 1 and 2 on the CPU (one table each)."""
+    if args.threads or args.device != "cpu":
+        return [args.threads]
+    return [1, 2]

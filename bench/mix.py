@@ -4,6 +4,9 @@ Compares, in one run and on one device:
 
 * helpers.mix in ``"elem"`` mode (per-sample λ / boxes, one vectorised step);
 * a per-sample Python loop doing the same thing (what one writes without vectorising);
+* timm's ``Mixup(mode="elem")`` (the ``bench`` extra; rows skipped with a note without it),
+  the per-sample peer: it works in place on the batch (one copy of it, then a per-sample loop
+  of blends or box pastes), given its own copy of the batch here;
 * helpers.mix in ``"batch"`` mode and torchvision v2 ``MixUp`` / ``CutMix``, which draw ONE λ
   (one box) for the whole batch: a like-for-like reference for the shared-parameter case.
 
@@ -14,6 +17,7 @@ processes hits all rows alike.
     python bench/mix.py                 # batch 256 x 3 x 224 x 224 float32, records the table
     python bench/mix.py --quick         # small smoke run
     python bench/mix.py --device cuda
+    python bench/mix.py --threads 1     # CPU: one thread count (default: 1 and 2, one table each)
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from torchvision.transforms import v2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import base_parser, setup_from_args, time_call, write_table  # noqa: E402
+from bench._common import base_parser, cpu_thread_counts, setup_from_args, time_call, write_table  # noqa: E402
 from helpers import mix  # noqa: E402
 
 NUM_CLASSES = 1000
@@ -74,13 +78,28 @@ def cutmix_loop(x, y, rng):
 # ----------------------------------------------------------------------------- run
 
 
+def timm_mixups():
+    """timm ``Mixup`` objects in elem mode (None when timm is not installed)."""
+    try:
+        from timm.data import Mixup
+    except ImportError:
+        return None
+    common = dict(mode="elem", label_smoothing=0.0, num_classes=NUM_CLASSES)
+    return {
+        "MixUp": Mixup(mixup_alpha=MIXUP_ALPHA, cutmix_alpha=0.0, **common),
+        "CutMix": Mixup(mixup_alpha=0.0, cutmix_alpha=CUTMIX_ALPHA, **common),
+        "MixUp or CutMix (p=0.5)": Mixup(mixup_alpha=MIXUP_ALPHA, cutmix_alpha=CUTMIX_ALPHA,
+                                         switch_prob=0.5, **common),
+    }
+
+
 def candidates(x, y):
     rng = np.random.default_rng(0)
     gen = torch.Generator().manual_seed(0)
     tv_mixup = v2.MixUp(alpha=MIXUP_ALPHA, num_classes=NUM_CLASSES)
     tv_cutmix = v2.CutMix(alpha=CUTMIX_ALPHA, num_classes=NUM_CLASSES)
     opts = dict(num_classes=NUM_CLASSES, generator=gen)
-    return {
+    fns = {
         ("MixUp", "helpers.mix elem"): lambda: mix.mixup(x, y, alpha=MIXUP_ALPHA, mode="elem", **opts),
         ("MixUp", "per-sample loop"): lambda: mixup_loop(x, y, rng),
         ("MixUp", "helpers.mix batch"): lambda: mix.mixup(x, y, alpha=MIXUP_ALPHA, mode="batch", **opts),
@@ -92,6 +111,17 @@ def candidates(x, y):
         ("MixUp or CutMix (p=0.5)", "helpers.mix elem"): lambda: mix.mixup_or_cutmix(
             x, y, mixup_alpha=MIXUP_ALPHA, cutmix_alpha=CUTMIX_ALPHA, mode="elem", **opts),
     }
+    peers = timm_mixups() if x.shape[0] % 2 == 0 else None  # timm needs an even batch
+    if peers is None:
+        return fns
+    x_timm = x.clone()  # timm mixes in place: its own copy, so the other rows see x unchanged
+    ordered = {}
+    for key, fn in fns.items():
+        ordered[key] = fn
+        if key[1] == "per-sample loop" or key[0].startswith("MixUp or"):
+            ordered[(key[0], "timm Mixup elem (in place)")] = \
+                lambda m=peers[key[0]]: m(x_timm, y)
+    return ordered
 
 
 def main(argv=None):
@@ -99,6 +129,12 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=None, help="batch size (default 256; 32 quick)")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved timing rounds")
     args = parser.parse_args(argv)
+    for threads in cpu_thread_counts(args):
+        args.threads = threads
+        run(args)
+
+
+def run(args):
     device = setup_from_args(args)
     batch = args.batch or (32 if args.quick else 256)
     size = 64 if args.quick else 224
@@ -118,15 +154,18 @@ def main(argv=None):
     median = {key: statistics.median(v) for key, v in times.items()}
 
     header = ["op", "implementation", "λ / box", "ms per batch (median)", "best ms", "images/s",
-              "speed-up vs per-sample loop", "speed-up vs torchvision (shared λ)"]
+              "speed-up vs timm (per sample)", "speed-up vs per-sample loop",
+              "speed-up vs torchvision (shared λ)"]
     rows = []
     for (op, impl), t in median.items():
         loop = median.get((op, "per-sample loop"))
+        peer = median.get((op, "timm Mixup elem (in place)"))
         tv = next((v for (o, i), v in median.items() if o == op and i.startswith("torchvision")), None)
-        per_sample = impl.endswith("elem") or impl == "per-sample loop"
+        per_sample = "elem" in impl or impl == "per-sample loop"
         rows.append([
             op, impl, "per sample" if per_sample else "one per batch", f"{1000 * t:.1f}",
             f"{1000 * min(times[(op, impl)]):.1f}", f"{batch / t:,.0f}",
+            f"**{peer / t:.2f}x**" if peer and per_sample else "—",
             f"{loop / t:.2f}x" if loop and per_sample else "—",
             f"{tv / t:.2f}x" if tv else "—",
         ])
@@ -139,6 +178,8 @@ def main(argv=None):
              f"Command: python bench/mix.py{' --quick' if args.quick else ''}"
              f"{' --threads ' + str(args.threads) if args.threads else ''}"
              f"{' --device ' + args.device if device.type != 'cpu' else ''}.")
+    if not any(impl.startswith("timm") for _, impl in median):
+        notes += " timm is not installed (pip install -e '.[bench]') or the batch is odd: no timm rows."
     if load_before is not None:  # other processes on a shared CPU inflate the times
         notes += (f" System load average (1 min) {load_before:.1f} before and "
                   f"{os.getloadavg()[0]:.1f} after the run, on {os.cpu_count()} cores.")

@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import base_parser, setup_from_args, sync, write_table  # noqa: E402
+from bench._common import base_parser, cpu_thread_counts, setup_from_args, sync, write_table  # noqa: E402
 from helpers import tabular as tab  # noqa: E402
 
 FULL_SIZES = ["5000x32", "5000x128", "50000x32", "50000x128", "200000x32", "200000x128"]
@@ -140,8 +140,12 @@ def main(argv=None) -> None:
                    help="run BorderlineSMOTE and ADASYN (both libraries) only up to this "
                         "minority size; SMOTE runs at every size")
     args = p.parse_args(argv)
-    if args.device == "cpu" and not args.threads:
-        args.threads = 2
+    for threads in cpu_thread_counts(args):  # on the CPU: 1 and 2 threads unless --threads
+        args.threads = threads
+        run(args, argv)
+
+
+def run(args, argv) -> None:
     device = setup_from_args(args)
     threads = args.threads or torch.get_num_threads()
     sizes = QUICK_SIZES if args.quick and args.sizes is None else (

@@ -411,6 +411,16 @@ def mixup_or_cutmix_kernel(x, y_soft, lam, box, use_cutmix, perm):
         if bool(use_cutmix):
             return _paste_boxes(x, box, perm), _mix_targets(y_soft, lam_eff, perm)
         return _blend_images(x, lam, perm), _mix_targets(y_soft, lam, perm)
+    if x.device.type == "cpu":
+        # Blend with weight λ (MixUp) or 1 (CutMix: x unchanged), then paste only the boxes.
+        cut = use_cutmix.to(x.device)
+        weight = torch.where(cut, 1.0, lam.to(x.device, torch.float64)).to(x.dtype)
+        out = x.index_select(0, perm.to(x.device)).lerp_(x, weight.view(-1, 1, 1, 1))
+        partners, boxes = perm.tolist(), box.tolist()
+        for i in cut.nonzero()[:, 0].tolist():
+            x1, y1, x2, y2 = boxes[i]
+            out[i, :, y1:y2, x1:x2] = x[partners[i], :, y1:y2, x1:x2]
+        return out, _mix_targets(y_soft, lam_eff, perm)
     # Per-sample weight map: 0 inside a CutMix box, 1 outside it, λ for MixUp samples.
     keep = ~box_mask(box, h, w, device=x.device)
     weight = torch.where(use_cutmix.to(x.device)[:, None, None], keep,
@@ -712,9 +722,27 @@ def _paste_boxes(x, box, perm) -> torch.Tensor:
         out = x.clone()
         out[..., y1:y2, x1:x2] = x[..., y1:y2, x1:x2].index_select(0, perm)
         return out
+    if x.device.type == "cpu":
+        return _paste_box_regions(x, box, perm)
+    # On a GPU one masked select over the batch is a single kernel: cheaper than B launches.
     inside = box_mask(box, h, w, device=x.device)[:, None]
     out = x.index_select(0, perm)
     return torch.where(inside, out, x, out=out)
+
+
+def _paste_box_regions(x, box, perm) -> torch.Tensor:
+    """CPU CutMix with one box per sample: copy the batch once, then only the boxes' pixels.
+
+    A per-sample mask would read and write every pixel twice more; here each sample's box is
+    one strided copy (the same work as timm's per-element ``Mixup``), so the cost is the copy
+    of the batch plus the pasted area. The loop runs over boxes, not pixels: every iteration
+    is one native copy of a whole ``(C, h_i, w_i)`` region.
+    """
+    out = x.clone()
+    for i, (j, (x1, y1, x2, y2)) in enumerate(zip(perm.tolist(), box.tolist(), strict=True)):
+        if x2 > x1 and y2 > y1 and i != j:
+            out[i, :, y1:y2, x1:x2] = x[j, :, y1:y2, x1:x2]
+    return out
 
 
 def _mix_targets(y_soft, lam, perm) -> torch.Tensor:

@@ -99,3 +99,22 @@ def test_elastic_field_composes_with_later_warps():
     disp = I.sample_elastic_displacement(6, (20, 24), (30.0, 30.0), (3.0, 3.0), generator=7)
     ref = I.elastic(xf, disp, fill=0.0).flip(-1)
     torch.testing.assert_close(fused, ref, atol=1e-5, rtol=0)
+
+
+def test_cpu_uint8_crop_and_resize_run_in_uint8_like_torchvision(x):
+    # uint8 in, float out on the CPU: the crop + resize + flip stage runs on uint8 (the fast
+    # native resize), i.e. torchvision's resized_crop(antialias=False), rounded to uint8
+    from torchvision.transforms.v2 import functional as TF
+
+    out = I.Pipeline([I.RandomResizedCrop(24), I.RandomHorizontalFlip()])(x, generator=2)
+    g = torch.Generator().manual_seed(2)
+    p = I.sample_resized_crop_params(24, (40, 48), generator=g)
+    flip = torch.rand(24, generator=g) < 0.5
+    ref = torch.stack([TF.resized_crop(x[i], int(p["top"][i]), int(p["left"][i]), int(p["height"][i]),
+                                       int(p["width"][i]), [24, 24], antialias=False) for i in range(24)])
+    ref = torch.where(flip[:, None, None, None], ref.flip(-1), ref)
+    assert out.dtype == torch.float32
+    assert (out * 255 - ref.float()).abs().max() < 1e-3
+    # the float path (float input) agrees inside the image to the uint8 rounding
+    slow = I.Pipeline([I.RandomResizedCrop(24), I.RandomHorizontalFlip()])(x.float() / 255, generator=2)
+    assert (out - slow)[..., 1:-1, 1:-1].abs().max() <= 1.01 / 255

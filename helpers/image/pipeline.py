@@ -13,6 +13,14 @@ Fusing resamples once (sharper than one bilinear pass per step) and changes one 
 purpose: a step that reads outside an earlier crop (e.g. rotating a crop) reads the original
 image there instead of the earlier step's fill.
 
+On the CPU, when uint8 images go in and float images come out and the first fused warp only
+crops, resizes and flips (RandomResizedCrop, flips, ...), that warp runs on uint8 with torch's
+native uint8 resize, one call per sample, as torchvision and albumentations do: it reads and
+writes a quarter of the bytes of a float ``grid_sample``. That stage then equals torchvision's
+``resized_crop(..., antialias=False)`` on uint8 exactly (crop edges repeated, values rounded to
+uint8: within 1/255 of the float path, except on the border pixels of enlarged crops, where
+the float path reads beyond the crop). The float conversion comes after it.
+
 On a GPU steps 2-3 run on the whole batch at once. On the CPU they run block by block (a few
 MB of images at a time) so that the chain of element-wise passes stays in the processor cache
 instead of streaming the batch through memory once per pass; samples are ordered so that a
@@ -28,7 +36,11 @@ geometric transforms. Course sections 2 and 7.
 
 from __future__ import annotations
 
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
+
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ._common import (
@@ -103,11 +115,16 @@ class Pipeline(nn.Module):
         param_dtype = torch.uint8 if integer else (self.dtype or xb.dtype)
         B, C, H, W = xb.shape
         plans = self.sample(B, (C, H, W), generator=g, device=xb.device, dtype=param_dtype)
-        with workspace():
-            out = self._run_blocks(xb, plans, float_mode, integer, out_dtype)
+        with _cpu_workers(xb) as workers, workspace():
+            out = self._run_blocks(xb, plans, float_mode, integer, out_dtype, workers)
         return self._targets(unbatch(out, single), plans, mask, boxes, single, (H, W), B)
 
-    def _run_blocks(self, xb, plans, float_mode, integer, out_dtype):
+    def _run_blocks(self, xb, plans, float_mode, integer, out_dtype, workers=1):
+        if float_mode and xb.dtype == torch.uint8 and xb.device.type == "cpu" and plans \
+                and plans[0][0] == "warp":
+            boxes = crop_boxes(plans[0][1], plans[0][2], plans[0][3])
+            if boxes is not None:  # crop and resize on uint8 first, as albumentations does
+                xb, plans = resize_crops_uint8(xb, boxes, plans[0][1].out_size, workers), plans[1:]
         B, C, H, W = xb.shape
         sizes = [p[1].out_size for p in plans if p[0] == "warp"] + [(H, W)]
         sample_bytes = 4 * C * max(h * w for h, w in sizes)
@@ -122,7 +139,9 @@ class Pipeline(nn.Module):
             if p[0] == "warp":
                 p[1].grid_theta(work_dtype if work_dtype.is_floating_point else torch.float32)
         out = None
-        for s in blocks:
+
+        def run(s):
+            nonlocal out
             n = s.stop - s.start
             rows = xb[s] if perm is None else torch.index_select(
                 xb, 0, perm[s], out=scratch("pipeline.rows", (n, C, H, W), xb))
@@ -144,6 +163,9 @@ class Pipeline(nn.Module):
                 out[s] = w
             else:
                 out.index_copy_(0, perm[s], w.to(out_dtype))
+
+        run(blocks[0])  # allocates the output
+        _in_workers(lambda part: [run(s) for s in part], blocks[1:], workers)
         return out
 
     def _blocks(self, plans, batch, sample_bytes, device):
@@ -177,6 +199,105 @@ class Pipeline(nn.Module):
             if plan[0] == "warp":
                 total = total.then(plan[1])
         return _with_targets(out, total, mask, boxes, single, 0, lambda m, w: warp_mask(m, w))
+
+
+def crop_boxes(warp, interpolation: str, fill):
+    """Per-sample ``(top, left, height, width, flip_x, flip_y)`` int rows when ``warp`` only crops,
+    resizes and flips with whole-pixel boxes inside the image; else None.
+
+    That is what RandomResizedCrop, CenterCrop, Resize and the flips compose to. Such a warp
+    is a crop followed by a plain bilinear resize, which the uint8 path can run natively.
+    """
+    if interpolation != "bilinear" or warp.offset is not None or warp.leaves_image:
+        return None
+    m = warp.matrix.to("cpu", torch.float64)
+    (H, W), (h, w) = warp.in_size, warp.out_size
+    if bool((m[:, 0, 1] != 0).any() or (m[:, 1, 0] != 0).any()):
+        return None
+    sx, sy = m[:, 0, 0], m[:, 1, 1]
+    if bool((sx == 0).any() or (sy == 0).any()):
+        return None
+    width, height = sx.abs() * w, sy.abs() * h
+    left = torch.where(sx > 0, m[:, 0, 2], m[:, 0, 2] - width)
+    top = torch.where(sy > 0, m[:, 1, 2], m[:, 1, 2] - height)
+    box = torch.stack((top, left, height, width), 1)
+    whole = box.round()
+    if bool(((box - whole).abs() > 1e-6).any()):
+        return None
+    whole = whole.long()
+    top, left, height, width = whole.unbind(1)
+    if bool((top < 0).any() or (left < 0).any() or (height < 1).any() or (width < 1).any()
+            or (top + height > H).any() or (left + width > W).any()):
+        return None
+    return torch.cat((whole, (sx < 0).long()[:, None], (sy < 0).long()[:, None]), 1)
+
+
+@contextlib.contextmanager
+def _cpu_workers(xb):
+    """On the CPU, the number of worker threads, with torch single-threaded meanwhile.
+
+    Each worker runs whole blocks with single-threaded torch ops (as scikit-learn's and
+    helpers.tabular's searches do), so threads never wait for each other between the many
+    small element-wise passes of a block; on a busy machine those per-op waits cost more than
+    the arithmetic. Elsewhere: 1 and nothing changes.
+    """
+    threads = torch.get_num_threads()
+    if xb.device.type != "cpu" or threads == 1:
+        yield 1
+        return
+    torch.set_num_threads(1)
+    try:
+        yield threads
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _in_workers(fn, items: list, workers: int) -> None:
+    """``fn(part)`` on ``workers`` interleaved parts of ``items`` (in threads when more than 1)."""
+    workers = min(workers, len(items))
+    if workers <= 1:
+        if items:
+            fn(items)
+        return
+
+    def part(k):
+        with workspace():  # each thread reuses its own scratch buffers
+            fn(items[k::workers])
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(part, range(workers)))
+
+
+def resize_crops_uint8(xb: torch.Tensor, boxes: torch.Tensor, size, workers: int = 1) -> torch.Tensor:
+    """Crop each uint8 image to its box and resize it to ``size`` (bilinear), staying in uint8.
+
+    ``xb``: ``(B, C, H, W)`` uint8 on the CPU; ``boxes``: ``(B, 6)`` from :func:`crop_boxes`.
+    Returns ``(B, C, h, w)`` uint8. Uses torch's native uint8 resize
+    (vectorised, on channels-last images: the path torchvision's ``resize`` takes for uint8),
+    which equals ``torchvision.transforms.v2.functional.resized_crop(..., antialias=False)``:
+    edge pixels of an enlarged crop repeat the crop's edge, and values are rounded to uint8
+    (within 0.5/255 of the float resize). Crop sizes differ per sample and no batched op
+    resizes crops of different sizes, so each sample is one native call on a view.
+    """
+    B, C = xb.shape[:2]
+    h, w = size
+    out = torch.empty((B, C, h, w), dtype=torch.uint8)
+
+    def resize(rows):
+        for i, (top, left, height, width, flip_x, flip_y) in rows:
+            crop = xb[i:i + 1, :, top:top + height, left:left + width]
+            crop = crop.contiguous(memory_format=torch.channels_last)  # the fast kernel's layout
+            if (height, width) == (h, w):
+                res = crop
+            else:
+                res = F.interpolate(crop, size=(h, w), mode="bilinear", align_corners=False,
+                                    antialias=False)
+            if flip_x or flip_y:
+                res = res.flip([d for d, f in ((-1, flip_x), (-2, flip_y)) if f])
+            out[i:i + 1].copy_(res)
+
+    _in_workers(resize, list(enumerate(boxes.tolist())), workers)
+    return out
 
 
 def _select(transform, params: dict, index) -> dict:

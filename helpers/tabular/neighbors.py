@@ -16,7 +16,12 @@ How it stays fast and bounded:
   over each block, a ``topk`` over the block minima and a ``topk`` over the few selected
   blocks, instead of a ``topk`` over every distance.
 * On the CPU the product is computed in 2048-column tiles whose block minima are taken while
-  the tile is still in cache, and whole chunks are shared among ``torch.get_num_threads()``
+  the tile is still in cache. When a chunk's full rows of distances would not fit the memory
+  budget (many reference rows), each tile is overwritten by the next one (only the block
+  minima are kept) and the distances to the few selected blocks' members are computed again:
+  a chunk of 128 queries then needs one L2-sized tile, however many reference rows there
+  are, and the distance matrix never streams through memory. Whole chunks are shared
+  among ``torch.get_num_threads()``
   worker threads, each running torch single-threaded (as scikit-learn's own search does with
   OpenMP), so threads never wait for one another between small operations. The SMOTE-family
   functions run torch single-threaded around the search for the same reason; both restore the
@@ -116,9 +121,17 @@ def _search(q: torch.Tensor, r: torch.Tensor, k: int, max_chunk_bytes: int) -> t
     r_aug[:n_ref, d] = (r * r).sum(1)
     r_aug[n_ref:, d] = torch.finfo(r.dtype).max / 4
     r_aug_t = r_aug.T.contiguous()
-    del r_aug
     workers = _cpu_workers(q, width)
-    rows = max(1, max_chunk_bytes // (workers * width * r.element_size()))
+    # CPU, and full rows of distances for a whole chunk would not fit the budget: keep one
+    # tile of distances at a time instead of shrinking the chunk (small matrix products)
+    # (only when re-reading the candidates' rows costs less than a full row of distances)
+    tiled = layout.blocked and not q.is_cuda and \
+        max_chunk_bytes // (workers * width * r.element_size()) < CPU_CHUNK_ROWS and \
+        keep * BLOCK * (d + 1) < width
+    if not tiled:
+        del r_aug
+    stored = layout.tile_width if tiled else width  # distance columns held per query
+    rows = max(1, max_chunk_bytes // (workers * stored * r.element_size()))
     if not q.is_cuda:  # keep each (rows x 2048) tile of distances in the core's L2 cache
         rows = min(rows, CPU_CHUNK_ROWS)
     rows = min(rows, -(-q.shape[0] // workers))
@@ -128,7 +141,7 @@ def _search(q: torch.Tensor, r: torch.Tensor, k: int, max_chunk_bytes: int) -> t
     starts = list(range(0, q.shape[0], rows))
 
     def run(worker: int) -> None:
-        dist = torch.empty(rows, width, dtype=r.dtype, device=q.device)
+        dist = torch.empty(rows, stored, dtype=r.dtype, device=q.device)
         block_min = torch.empty(rows, layout.n_blocks, dtype=r.dtype, device=q.device)
         for start in starts[worker::workers]:
             m = min(rows, q.shape[0] - start)
@@ -136,6 +149,10 @@ def _search(q: torch.Tensor, r: torch.Tensor, k: int, max_chunk_bytes: int) -> t
             if not layout.blocked:
                 d_chunk = torch.mm(chunk, r_aug_t, out=dist[:m])
                 out[start:start + m] = d_chunk.topk(k, dim=1, largest=False).indices
+                continue
+            if tiled:
+                layout.tile_block_min(chunk, r_aug_t, dist[:m], block_min[:m])
+                layout.select_recomputed(chunk, r_aug, block_min[:m], k, keep, out[start:start + m])
                 continue
             layout.distances_and_block_min(chunk, r_aug_t, dist[:m], block_min[:m])
             layout.select(dist[:m], block_min[:m], k, keep, out[start:start + m])
@@ -178,13 +195,31 @@ class _BlockLayout:
             tile = torch.mm(chunk, r_aug_t[:, t * tw:(t + 1) * tw], out=dist[:, t * tw:(t + 1) * tw])
             torch.amin(tile.view(m, BLOCK, bpt), dim=1, out=block_min[:, t * bpt:(t + 1) * bpt])
 
-    def select(self, dist, block_min, k: int, keep: int, out) -> None:
-        """Write the k nearest columns of each row into ``out`` (nearest first)."""
-        m, bpt = dist.shape[0], self.blocks_per_tile
+    def tile_block_min(self, chunk, r_aug_t, tile_buf, block_min) -> None:
+        """Block minima of every tile, each tile computed into the same cache-sized buffer."""
+        m, bpt, tw = chunk.shape[0], self.blocks_per_tile, self.tile_width
+        for t in range(self.n_tiles):
+            tile = torch.mm(chunk, r_aug_t[:, t * tw:(t + 1) * tw], out=tile_buf)
+            torch.amin(tile.view(m, BLOCK, bpt), dim=1, out=block_min[:, t * bpt:(t + 1) * bpt])
+
+    def candidates(self, block_min, keep: int) -> torch.Tensor:
+        """``(m, keep * BLOCK)`` columns of the ``keep`` blocks with the smallest minima."""
+        m, bpt = block_min.shape[0], self.blocks_per_tile
         best = block_min.topk(keep, dim=1, largest=False, sorted=False).indices
         first = (best // bpt) * self.tile_width + best % bpt
-        member = torch.arange(BLOCK, device=dist.device) * bpt
-        cols = (first.unsqueeze(2) + member).view(m, keep * BLOCK)
+        member = torch.arange(BLOCK, device=block_min.device) * bpt
+        return (first.unsqueeze(2) + member).view(m, keep * BLOCK)
+
+    def select_recomputed(self, chunk, r_aug, block_min, k: int, keep: int, out) -> None:
+        """Like :meth:`select`, computing the candidates' distances again from the rows."""
+        cols = self.candidates(block_min, keep)
+        members = r_aug.index_select(0, cols.view(-1)).view(*cols.shape, -1)  # (m, c, d + 1)
+        dist = torch.bmm(members, chunk.unsqueeze(2)).squeeze(2)
+        torch.gather(cols, 1, dist.topk(k, dim=1, largest=False).indices, out=out)
+
+    def select(self, dist, block_min, k: int, keep: int, out) -> None:
+        """Write the k nearest columns of each row into ``out`` (nearest first)."""
+        cols = self.candidates(block_min, keep)
         pos = dist.gather(1, cols).topk(k, dim=1, largest=False).indices
         torch.gather(cols, 1, pos, out=out)
 
