@@ -134,11 +134,10 @@ def test_three_graders_one_killed_grade_every_student_once(pg, tmp_path, monkeyp
 
     from teacher.grader import grade_class, queue
 
-    # Everyone gets the same drill numbers, so copies of one fixture under different names score
-    # alike. The grader process computes the hidden inputs with helpers.drills.variant, which
-    # reads AUGCOURSE_VARIANTS from the grader's own environment (the variants flag only reaches
-    # the kernel), so it is set here and inherited by every grader started below.
-    monkeypatch.setenv("AUGCOURSE_VARIANTS", "0")
+    # Everyone gets the same drill numbers (variants off: --no-variants / variants=False), so
+    # copies of one fixture under different names score alike. The grader must compute the
+    # hidden inputs with the same anonymous numbers as the kernel: nothing is set in the
+    # environment here, so a grader that read the student's own numbers would fail this test.
 
     # Single-process reference round (SQLite) on one submission of each kind.
     ref_dir = tmp_path / "reference" / "submitted"

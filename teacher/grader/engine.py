@@ -256,13 +256,15 @@ def _load_answer(path: Path, nonce: str):
 
 
 def _trusted_verdicts(sb: Sandbox, runner: _Runner, nb, work: _Workspace, student: str, limits: Limits,
-                      secret: str) -> dict:
+                      secret: str, variants: bool = True) -> dict:
     import torch
 
-    from helpers.drills.variant import variant
+    from helpers.drills.variant import ANONYMOUS, variant
     from teacher.drills.specs import PARTS_BY_ID, PROBE_PRELUDE, part_rng
 
-    v = variant(student)
+    # The kernel was told the same (AUGCOURSE_VARIANTS): with variants off everyone has the
+    # anonymous numbers, and the hidden inputs and references must follow.
+    v = variant(student if variants else ANONYMOUS)
     verdicts = {}
     test_ids = [meta(c).get("grade_id") for c in nb.cells if is_test(c)]
     for gid in test_ids:
@@ -349,6 +351,9 @@ class TrustedVerdicts:
 
     guard_course_modules = False
 
+    def __init__(self, variants: bool = True):
+        self.variants = variants
+
     def prepare(self, nb) -> None:
         for cell in nb.cells:
             if is_test(cell):
@@ -358,7 +363,8 @@ class TrustedVerdicts:
               secret: str) -> None:
         if sb.alive() and not runner.reset():
             result.notes.append("the grader could not reset builtins before collecting answers")
-        verdicts = _trusted_verdicts(sb, runner, nb, work, result.student, runner.limits, secret)
+        verdicts = _trusted_verdicts(sb, runner, nb, work, result.student, runner.limits, secret,
+                                     self.variants)
         for cell in nb.cells:
             gid = meta(cell).get("grade_id")
             if is_test(cell) and gid in verdicts:
@@ -366,9 +372,9 @@ class TrustedVerdicts:
                 result.messages[gid] = verdicts[gid][1]
 
 
-def strategy_for(assignment: str):
+def strategy_for(assignment: str, variants: bool = True):
     """How ``assignment`` is scored: :class:`TrustedVerdicts` or :class:`InKernelTests`."""
-    return TrustedVerdicts() if assignment in TRUSTED_ASSIGNMENTS else InKernelTests()
+    return TrustedVerdicts(variants) if assignment in TRUSTED_ASSIGNMENTS else InKernelTests()
 
 
 @dataclass
@@ -441,7 +447,7 @@ def grade_notebook(path, assignment: str, student_id: str | None = None, *, limi
                             "every exercise was graded as unanswered")
     nb, notes = restore(source, submitted)
     result.notes += notes
-    strategy = strategy_for(assignment)
+    strategy = strategy_for(assignment, variants)
     strategy.prepare(nb)
     env = {"AUGCOURSE_STUDENT_ID": student, "AUGCOURSE_VARIANTS": "1" if variants else "0",
            "AUGCOURSE_STATIC": "1", "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
