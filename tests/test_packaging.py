@@ -24,7 +24,10 @@ def test_the_wheel_ships_helpers_and_never_the_teacher_side(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names}
     assert tops == {"helpers", wheel.name.split("-py3")[0] + ".dist-info"}
-    assert "helpers/data/paths.py" in names and "helpers/drills/specs.py" in names
+    assert "helpers/data/paths.py" in names and "helpers/drills/variant.py" in names
+    # the self-check's sealed data travels with the package; the drills' answer keys do not
+    assert "helpers/selfcheck/data/course.json" in names
+    assert not [n for n in names if n.endswith("specs.py")]
     assert not [n for n in names if re.search(r"solution|teacher|nbgrader_config", n)]
     meta = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     core = re.findall(r"^Requires-Dist: ([^;\n]+)$", meta, re.M)
@@ -126,11 +129,15 @@ def test_no_module_counts_parent_folders_to_find_the_course():
     assert offenders == [str(Path("helpers/data/paths.py"))]
 
 
+# The setup script also installs the teacher's and the test suite's tools; a student needs none.
+TEACHER_ONLY = {"chromium", "bubblewrap", "postgresql"}
+
+
 def test_doctor_lists_the_same_system_packages_as_the_setup_script():
     script = (ROOT / "scripts" / "setup_system.sh").read_text()
     block = script.split("PACKAGES=(\n")[1].split("\n)\n")[0]
     listed = re.findall(r"^\s+([a-z0-9.+-]+)\s+#", block, re.M)
-    assert [p for p in listed if p != "chromium"] == list(doctor.SYSTEM_PACKAGES)
+    assert [p for p in listed if p not in TEACHER_ONLY] == list(doctor.SYSTEM_PACKAGES)
 
 
 def test_doctor_fixes_name_the_debian_the_hosted_and_the_nltk_commands(monkeypatch):

@@ -26,14 +26,16 @@ from pathlib import Path
 
 import nbformat
 
-from helpers.data.paths import REPO_ROOT
+from helpers.data.paths import find_course_root
 
 from .cells import digest, is_grade, meta
 from .report import TEACHER, ExerciseRow, SectionReport, cell_feedback
 from .seal import FAILED, PASSED, UNDECIDED, group_hash, verify
 
+# The course folder (where notebooks/ sits); without one, the working folder.
+COURSE = find_course_root() or Path.cwd()
 DATA = Path(__file__).resolve().parent / "data"
-CACHE = REPO_ROOT / ".augcourse" / "selfcheck-sealed.json"
+CACHE = COURSE / ".augcourse" / "selfcheck-sealed.json"
 _MAX_MESSAGE = 240
 
 
@@ -56,7 +58,7 @@ def sections(data: Path = DATA) -> list[str]:
     return sorted(course_data(data)["sections"])
 
 
-def working_copy(section: str, root: Path = REPO_ROOT, data: Path = DATA) -> Path:
+def working_copy(section: str, root: Path = COURSE, data: Path = DATA) -> Path:
     """Where your copy of ``section`` lives: ``notebooks/<section>/<name>.ipynb``."""
     return root / "notebooks" / section / course_data(data)["sections"][section]["notebook"]
 
@@ -261,7 +263,7 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def progress(folder: Path | None = None, student: str | None = None, *, root: Path = REPO_ROOT,
+def progress(folder: Path | None = None, student: str | None = None, *, root: Path = COURSE,
              data: Path = DATA, cache: Path | None = CACHE, show_progress: bool = True) -> list[SectionReport]:
     """Reports for every section: checked when started, else "not started" with zero points."""
     from helpers.drills.variant import student_id
