@@ -110,7 +110,7 @@ def variant(student: str | None = None) -> dict:
     class indices below ``K``), ``K`` (number of classes, 5..12), ``resize`` and ``crop``
     (validation transform sizes), ``mean`` and ``std`` (per-channel normalisation),
     ``budget_ms`` and ``view_ms`` (D4's latency budget and the cost of one pass),
-    ``d2_order`` and ``d5_order`` (the order of the multiple-choice options),
+    ``d2_order`` and ``d5_order`` (the order of the five multiple-choice options),
     ``data_seed`` (seeds the drills' small datasets), ``eps`` (D1's label-smoothing ε, in
     [0.05, 0.2]), ``latency_ms`` (D4's measured latency of 1..8 stacked views, ms, a list of 8
     floats with measurement noise), ``glyphs`` (D6's unseen data set: its four class
@@ -151,4 +151,6 @@ def variant(student: str | None = None) -> dict:
     out["latency_ms"] = [round(view_ms * (1 + per_view * k) * (1 + (d.integer(15) - 7) / 100), 3)
                          for k in range(8)]
     out["glyphs"] = d.choice(GLYPH_FAMILIES)
+    for key in ("d2_order", "d5_order"):  # the fifth option, inserted at a drawn position
+        out[key].insert(d.integer(5), 4)
     return out

@@ -29,8 +29,10 @@ from helpers.drills.variant import variant as _variant
 from helpers.grading import check_close
 
 # The answer keys: the position of the right option in helpers.drills.options' D2_OPTIONS / D5_OPTIONS.
-D2_KEY = D2_OPTIONS.index(next(o for o in D2_OPTIONS if o.startswith("The validation transform is random")))
-D5_KEY = D5_OPTIONS.index(next(o for o in D5_OPTIONS if o.startswith("The target encoder was fitted")))
+D2_KEY = tuple(sorted(D2_OPTIONS.index(o) for o in D2_OPTIONS
+                      if o.startswith(("The validation transform is random", "Scored on randomly augmented"))))
+D5_KEY = tuple(sorted(D5_OPTIONS.index(o) for o in D5_OPTIONS
+                      if o.startswith(("The target encoder was fitted", "Here the cross-validated AUC"))))
 PRESERVES_PAIRS = {
     ("handwritten digits", "vertical flip"): False,
     ("handwritten digits", "rotation by up to 10 degrees"): True,
@@ -101,9 +103,10 @@ def _value_probe(*names):
     return probe_source("values", names)
 
 
-def choice_letter(order, key: int) -> str:
-    """The letter (a-d) under which option number ``key`` (the right one) appears in ``order``."""
-    return "abcd"[list(order).index(key)]
+def choice_letter(order, key) -> str:
+    """The letters (a-e, in alphabetical order) under which the right options ``key`` (indices
+    into the options) appear in ``order``."""
+    return "".join(sorted("abcde"[list(order).index(k)] for k in key))
 
 
 # ----------------------------------------------------------------------------- D1
@@ -217,16 +220,20 @@ def _d2_runs_score(v, inputs, ans):
 
 
 def _choice_score(name, key, order_key):
+    """Every right option, all or nothing: one guess in 31, and the check does not say which
+    letter is wrong."""
     def score(v, inputs, ans):
         err = _describe_error(ans)
         if err:
             return 0.0, [f"{name} could not be read: {err}"]
         got = ans.get(name)
-        if not isinstance(got, str) or got.strip().lower() not in ("a", "b", "c", "d"):
-            return 0.0, [f"{name} must be one of the letters 'a', 'b', 'c', 'd'"]
-        if got.strip().lower() == choice_letter(v[order_key], key):
+        letters = got.replace(",", "").replace(" ", "").lower() if isinstance(got, str) else None
+        if not letters or set(letters) - set("abcde") or len(set(letters)) != len(letters):
+            return 0.0, [f"{name} must be a string of distinct letters among 'a' to 'e', such as 'bd'"]
+        if "".join(sorted(letters)) == choice_letter(v[order_key], key):
             return 1.0, [f"{name}: correct"]
-        return 0.0, [f"{name}: not the right diagnosis (the options are in YOUR order, printed above)"]
+        return 0.0, [f"{name}: not the right set of options (all or nothing; the options are in YOUR "
+                     "order, printed above)"]
     return score
 
 
@@ -392,8 +399,10 @@ LABEL_CHANGING = {
 D6_TRAIN_PER_CLASS = 6
 D6_HIDDEN_PER_CLASS = 100
 # Hidden-data accuracy gain the pipeline must reach over no augmentation (same weights, same
-# budget). Measured over 36 (data set, hidden set) draws: label-safe pipeline gain 0.07-0.37,
-# with a label-changing transform added -0.05 to -0.44; no augmentation gains exactly 0.
+# budget). Measured over 27 (training set, hidden set) draws of the three glyph sets:
+# shift+rotate+scale gained 0.055-0.34; the same plus one label-changing flip (24 draws)
+# -0.025 to -0.34; no augmentation gains exactly 0. A safe but useless flip (hflip on MWU cap)
+# made one draw of 24 lose 0.08: the notebook tells students to keep only variation the data has.
 D6_MARGIN = 0.03
 
 
