@@ -148,7 +148,7 @@ def test_gradebook_csv_and_feedback(graded):
     assert {row["student"] for row in rows} == set(EXPECTED)
     assert float(next(row for row in rows if row["student"] == "correct")["total"]) == 22.0
     html = (root / "feedback" / "wrong_lambda" / "09_drills" / "09_drills.html").read_text()
-    assert "mixup_batch: 0 of 4 hidden cases correct" in html
+    assert "make_soft_target: 1 of 8 hidden cases correct" in html
     assert "_grade_part" not in html and "BEGIN HIDDEN" not in html
     auto = nbformat.read(root / "autograded" / "correct" / "09_drills" / "09_drills.ipynb", 4)
     assert not any("HIDDEN TESTS" in c.source for c in auto.cells)

@@ -134,9 +134,11 @@ def test_command_line_prints_a_table_without_hidden_code(tmp_path):
                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout + out.stderr
     assert _sha(path) == before
-    assert "| D1.3 — MixUp of a batch | 0 / 2 | failed | mixup_batch: 0 of 4 hidden cases correct" in out.stdout
-    assert "| D1.1 — the soft target | 1 / 1 | passed |" in out.stdout
-    assert "| **total (autograded)** | 20 / 22 |" in out.stdout
+    assert ("| D1.1 — the label-smoothed MixUp target | 0.25 / 2 | partial | "
+            "make_soft_target: 1 of 8 hidden cases correct") in out.stdout
+    assert "| D1.2 — your own target | 0 / 1 | failed |" in out.stdout
+    assert "| D2.1 — the deterministic validation transform | 2 / 2 | passed |" in out.stdout
+    assert "| **total (autograded)** | 19.25 / 22 |" in out.stdout
     source = nbformat.read(ROOT / "solutions" / "09_drills" / "09_drills.ipynb", 4)
     for cell in source.cells:
         if is_test(cell):

@@ -1,7 +1,7 @@
 """What the drills show students: the multiple-choice options of D2 and D5 and the view names.
 
-The options are stored in alphabetical order and carry no mark of which one is right; each
-student sees them in their own order (``variant()['d2_order']``, ``['d5_order']``). The answer
+The options are stored in alphabetical order and carry no mark of which ones are right (more
+than one may be); each student sees them in their own order (``variant()['d2_order']``, ``['d5_order']``). The answer
 key lives with the grader, not here.
 """
 
@@ -18,6 +18,9 @@ D2_OPTIONS = tuple(sorted((
     "Validation accuracy always varies by a few percent between runs; average three runs and "
     "report the mean.",
     "The learning rate is too high; lower it until the validation accuracy stops moving.",
+    "Scored on randomly augmented images, two checkpoints can swap places from one run to the "
+    "next, so the best-looking one is partly luck; score every checkpoint on the same fixed, "
+    "unaugmented images.",
 )))
 D5_OPTIONS = tuple(sorted((
     "The target encoder was fitted on rows whose labels it then scores, and SMOTE spread the "
@@ -27,6 +30,8 @@ D5_OPTIONS = tuple(sorted((
     "Five folds are too few; use ten-fold cross-validation on the same encoded, resampled "
     "table.",
     "The public leaderboard is noisy; the cross-validated score is the one to trust.",
+    "Here the cross-validated AUC does not estimate the leaderboard AUC: the labels of every "
+    "fold's validation rows had already reached the features, through the encoder and SMOTE.",
 )))
 
 
@@ -35,4 +40,4 @@ def choices(options: tuple[str, ...], order: list[int]) -> list[str]:
     (a permutation of ``range(len(options))``)."""
     if sorted(order) != list(range(len(options))):
         raise ValueError(f"order: a permutation of 0..{len(options) - 1}, got {order!r}")
-    return [f"{'abcd'[pos]}) {options[idx]}" for pos, idx in enumerate(order)]
+    return [f"{'abcde'[pos]}) {options[idx]}" for pos, idx in enumerate(order)]

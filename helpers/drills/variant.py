@@ -28,6 +28,9 @@ ANONYMOUS = "anonymous"
 ID_FILE = ".augcourse-student"
 _SALT = "augcourse-drills:"
 
+# D6's unseen data sets: four characters each, chosen so that every flip either keeps each
+# class or turns it into another class of the same set (never into something in between).
+GLYPH_FAMILIES = ("bdpq", "MWU\u2229", "<>()")
 _MEANS = ((0.485, 0.456, 0.406), (0.5, 0.5, 0.5), (0.45, 0.45, 0.45), (0.4914, 0.4822, 0.4465))
 _STDS = ((0.229, 0.224, 0.225), (0.25, 0.25, 0.25), (0.226, 0.226, 0.226), (0.247, 0.243, 0.261))
 
@@ -110,9 +113,12 @@ def variant(student: str | None = None) -> dict:
     class indices below ``K``), ``K`` (number of classes, 5..12), ``resize`` and ``crop``
     (validation transform sizes), ``mean`` and ``std`` (per-channel normalisation),
     ``budget_ms`` and ``view_ms`` (D4's latency budget and the cost of one pass),
-    ``d2_order`` and ``d5_order`` (the order of the multiple-choice options),
-    ``data_seed`` (seeds the drills' small datasets). With variants off (``AUGCOURSE_VARIANTS=0``)
-    every student gets the ``"anonymous"`` numbers.
+    ``d2_order`` and ``d5_order`` (the order of the five multiple-choice options),
+    ``data_seed`` (seeds the drills' small datasets), ``eps`` (D1's label-smoothing ε, in
+    [0.05, 0.2]), ``latency_ms`` (D4's measured latency of 1..8 stacked views, ms, a list of 8
+    floats with measurement noise), ``glyphs`` (D6's unseen data set: its four class
+    characters). With variants off (``AUGCOURSE_VARIANTS=0``) every student gets the
+    ``"anonymous"`` numbers.
     """
     sid = student_id() if student is None else str(student)
     key = sid if variants_enabled() else ANONYMOUS
@@ -125,7 +131,7 @@ def variant(student: str | None = None) -> dict:
     stats = d.integer(len(_MEANS))
     view_ms = 5 + d.integer(21)
     budget_ms = view_ms * (2 + d.integer(6)) + d.integer(view_ms)
-    return {
+    out = {
         "student": sid,
         "lam": (55 + d.integer(41)) / 100,
         "i": i,
@@ -141,3 +147,13 @@ def variant(student: str | None = None) -> dict:
         "d5_order": d.permutation(4),
         "data_seed": d.integer(10_000),
     }
+    # Drawn after the numbers above, so adding them left every earlier number unchanged.
+    out["eps"] = (5 + d.integer(16)) / 100
+    # Stacked views cost less than one pass each; the table wobbles like a real measurement.
+    per_view = (30 + d.integer(41)) / 100
+    out["latency_ms"] = [round(view_ms * (1 + per_view * k) * (1 + (d.integer(15) - 7) / 100), 3)
+                         for k in range(8)]
+    out["glyphs"] = d.choice(GLYPH_FAMILIES)
+    for key in ("d2_order", "d5_order"):  # the fifth option, inserted at a drawn position
+        out[key].insert(d.integer(5), 4)
+    return out

@@ -1,0 +1,136 @@
+"""The drills' value checks: a wrong value earns nothing, the answer keys are what they claim.
+
+Cheap unit checks of ``teacher.drills.specs`` and ``helpers.drills.experiments`` (the
+end-to-end run of every fixture submission is ``test_grader_fixtures.py``).
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from helpers.drills import variant
+from helpers.drills.experiments import MENU, make_glyph_set, tta_curve
+from helpers.drills.variant import GLYPH_FAMILIES
+from teacher.drills import PARTS_BY_ID, PRESERVES_PAIRS, specs
+
+
+def _score(gid, v, ans, inputs=None):
+    return PARTS_BY_ID[gid].score(v, inputs or {}, ans)
+
+
+def _flipped_class(glyphs: str, op) -> list[int]:
+    """For each class, the class whose clean glyph best matches the transformed glyph
+    (normalised correlation, best over shifts of up to 2 pixels: rendering is pixel-aligned,
+    a flip can move the ink by one)."""
+    from helpers.data.images import render_glyphs
+
+    def unit(x):
+        x = x.flatten(1)
+        x = x - x.mean(1, keepdim=True)
+        return x / x.norm(dim=1, keepdim=True)
+
+    clean = render_glyphs(glyphs, size=20, font_size=12)
+    moved = op(clean)
+    base = unit(clean)
+    best = torch.stack([unit(torch.roll(moved, (dy, dx), dims=(-2, -1))) @ base.T
+                        for dy in range(-2, 3) for dx in range(-2, 3)]).amax(0)
+    return best.argmax(1).tolist()
+
+
+@pytest.mark.parametrize("glyphs", GLYPH_FAMILIES)
+def test_label_changing_key_matches_the_rendered_glyphs(glyphs):
+    ops = {"hflip": lambda x: x.flip(-1), "vflip": lambda x: x.flip(-2), "rot180": lambda x: x.flip(-2, -1)}
+    for name, op in ops.items():
+        moved = _flipped_class(glyphs, op)
+        changes = moved != list(range(len(glyphs)))
+        assert changes == (name in specs.LABEL_CHANGING[glyphs]), (glyphs, name, moved)
+    assert set(specs.LABEL_CHANGING) == set(GLYPH_FAMILIES)
+
+
+def test_glyph_sets_are_seeded_and_checked():
+    X, y = make_glyph_set("bdpq", 3, 5)
+    assert X.shape == (12, 1, 20, 20) and X.dtype == torch.float32 and y.tolist() == [0] * 3 + [1] * 3 + [2] * 3 + [3] * 3
+    assert torch.equal(X, make_glyph_set("bdpq", 3, 5)[0]) and not torch.equal(X, make_glyph_set("bdpq", 3, 6)[0])
+    assert 0.0 <= float(X.min()) and float(X.max()) <= 1.0
+    with pytest.raises(ValueError, match="glyphs"):
+        make_glyph_set("bb", 3, 0)
+    with pytest.raises(ValueError, match="n_per_class"):
+        make_glyph_set("bd", 0, 0)
+
+
+def test_d6_result_rejects_label_changing_or_unjustified_pipelines_before_training(monkeypatch):
+    v = variant("alice")
+    bad_name = sorted(specs.LABEL_CHANGING[v["glyphs"]])[0]
+
+    def no_training(*a, **k):
+        raise AssertionError("must not train")
+
+    monkeypatch.setattr("helpers.drills.experiments.train_with", no_training)
+    why = {n: "a reason" for n in MENU}
+    assert _score("d6_result", v, {"CHOSEN": ["shift", bad_name], "JUSTIFY": why}, {"seed": 1})[0] == 0
+    assert _score("d6_result", v, {"CHOSEN": ["shift"], "JUSTIFY": {"shift": " "}}, {"seed": 1})[0] == 0
+    assert _score("d6_result", v, {"CHOSEN": [], "JUSTIFY": {}}, {"seed": 1})[0] == 0
+    assert _score("d6_result", v, {"CHOSEN": ["warp"], "JUSTIFY": why}, {"seed": 1})[0] == 0
+
+
+def test_d6_result_needs_the_margin_on_hidden_data(monkeypatch):
+    v = variant("alice")
+    gains = {(): 0.50, ("shift",): 0.50 + specs.D6_MARGIN - 1e-3, ("rotate",): 0.50 + specs.D6_MARGIN}
+    monkeypatch.setattr("helpers.drills.experiments.train_with", lambda names, *a, **k: gains[tuple(names)])
+    ans = {"JUSTIFY": {"shift": "moves", "rotate": "tilts"}}
+    assert _score("d6_result", v, {**ans, "CHOSEN": ["shift"]}, {"seed": 1})[0] == 0
+    assert _score("d6_result", v, {**ans, "CHOSEN": ["rotate"]}, {"seed": 1})[0] == 3.0
+
+
+@pytest.mark.parametrize("glyphs", GLYPH_FAMILIES)
+def test_d6_rejected_is_all_or_nothing(glyphs):
+    v = {**variant("x"), "glyphs": glyphs}
+    key = sorted(specs.LABEL_CHANGING[glyphs])
+    assert _score("d6_rejected", v, {"REJECTED": key})[0] == 2.0
+    assert _score("d6_rejected", v, {"REJECTED": key[1:]})[0] == 0
+    assert _score("d6_rejected", v, {"REJECTED": key + ["noise"]})[0] == 0
+
+
+def test_preserves_is_all_or_nothing_and_does_not_say_which():
+    right = {"|".join(k): val for k, val in PRESERVES_PAIRS.items()}
+    assert _score("d3_preserves", None, {"PRESERVES": right})[0] == 2.0
+    one_wrong = dict(right)
+    first = next(iter(one_wrong))
+    one_wrong[first] = not one_wrong[first]
+    points, lines = _score("d3_preserves", None, {"PRESERVES": one_wrong})
+    assert points == 0 and not any(first.split("|")[0] in line for line in lines)
+
+
+def test_d3_checks_values_within_the_stated_tolerance(monkeypatch):
+    ref = {"linear/plain": 0.9, "linear/augmented": 0.8, "cnn/plain": 0.85, "cnn/augmented": 0.86}
+    monkeypatch.setattr("helpers.drills.experiments.capacity_experiment", lambda seed: dict(ref))
+    v = variant("x")
+    near = {k: a + specs.ACC_TOL / 2 for k, a in ref.items()}
+    assert _score("d3_experiment", v, {"ACC": near, "PAYS_MORE": "linear"})[0] == 2.0
+    assert _score("d3_experiment", v, {"ACC": near, "PAYS_MORE": "cnn"})[0] == 0
+    shifted = {k: a + 0.05 for k, a in ref.items()}
+    assert _score("d3_experiment", v, {"ACC": shifted, "PAYS_MORE": "linear"})[0] == 0
+    assert _score("d3_experiment", v, {"ACC": {k: 1 for k in ref}, "PAYS_MORE": "linear"})[0] == 0
+
+
+def test_tta_curve_is_reproducible_and_checked_against_a_rerun():
+    v = variant("x")
+    curve = tta_curve(v["data_seed"], steps=30)
+    assert curve == tta_curve(v["data_seed"], steps=30)  # the run-to-run spread: 0
+    curve = tta_curve(v["data_seed"])
+    ans = {"CURVE": {str(k): a for k, a in curve.items()}}
+    assert _score("d4_curve", v, ans)[0] == 1.0
+    ans["CURVE"]["3"] += 2 * specs.ACC_TOL
+    assert _score("d4_curve", v, ans)[0] == 0
+
+
+def test_my_views_follows_section_8s_rule_on_the_students_table():
+    for sid in ("a", "b", "c", "d", "e"):
+        v = variant(sid)
+        lat, budget = v["latency_ms"], v["budget_ms"]
+        assert len(lat) == 8 and all(t > 0 for t in lat) and 0.05 <= v["eps"] <= 0.2
+        want = next((k for k, t in enumerate(lat) if t > budget), len(lat))
+        assert _score("d4_my_views", v, {"MY_VIEWS": want})[0] == 1.0
+        assert _score("d4_my_views", v, {"MY_VIEWS": want + 1})[0] == 0
+        assert _score("d4_my_views", v, {"MY_VIEWS": float(want)})[0] == 0
