@@ -135,15 +135,17 @@ def score_group(group: dict, answer, salt: str, v: dict) -> bool:
     if not isinstance(answer, dict) or set(answer) == {"error"}:
         return False
 
-    def option(name, order_key):
-        letter = answer.get(name)
-        if not isinstance(letter, str) or letter.strip().lower() not in ("a", "b", "c", "d"):
+    def options(name, order_key):
+        """The option indices a string of letters such as 'bd' picks, sorted; None if unreadable."""
+        got = answer.get(name)
+        letters = got.replace(",", "").replace(" ", "").lower() if isinstance(got, str) else ""
+        if not letters or set(letters) - set("abcde") or len(set(letters)) != len(letters):
             return None
-        return v[order_key]["abcd".index(letter.strip().lower())]
+        return sorted(v[order_key]["abcde".index(c)] for c in letters)
 
     pres = answer.get("PRESERVES")
     pres = [pres.get(k) for k in group["preserves_keys"]] if isinstance(pres, dict) else None
-    values = [option("D2_ANSWER", "d2_order"), pres, option("D5_ANSWER", "d5_order")]
+    values = [options("D2_ANSWER", "d2_order"), pres, options("D5_ANSWER", "d5_order")]
     return group_hash(values, salt=salt, where="drills-choices") == group["hash"]
 
 

@@ -8,7 +8,7 @@ true/false parts form one group, sealed as a whole (all right or not).
 
 Parts left out need the teacher: answers that depend on a student's own numbers (``MY_TARGET``,
 ``MY_VIEWS``), and measured results judged by properties rather than by a value (D3.2, D4's
-curve, D5's pipeline and gaps).
+curve, D5's gaps, D6's pipeline trained on hidden data).
 """
 
 from __future__ import annotations
@@ -21,32 +21,23 @@ from helpers.drills.variant import _MEANS, _STDS, variant
 from helpers.selfcheck.grade import val_variant_key as variant_key
 from helpers.selfcheck.seal import group_hash, seal_exact, seal_tensor
 
-from .specs import D2_KEY, D5_KEY, PARTS_BY_ID, PRESERVES_PAIRS, part_rng, reference_val_transform
+from .specs import (
+    D2_KEY,
+    D5_KEY,
+    PARTS_BY_ID,
+    PRESERVES_PAIRS,
+    _prefix_views,
+    part_rng,
+    reference_val_transform,
+    smoothed_target,
+)
 
 SEAL_STUDENT = "selfcheck"
 GROUP = ("d2_diagnosis", "d3_preserves", "d5_diagnosis")
 
 
 def _soft_target(inputs, v):
-    from helpers.mix import soft_target
-
-    return [[(soft_target(lam, i, j, K), 1e-6, 0.0)] for lam, i, j, K in inputs["cases"]]
-
-
-def _mixup(inputs, v):
-    from helpers.mix import mixup_kernel
-
-    out = []
-    for c in inputs["cases"]:
-        x, y = mixup_kernel(c["x"], c["y"], c["lam"], c["perm"])
-        out.append([(x, 1e-5, 1e-5), (y, 1e-6, 1e-5)])
-    return out
-
-
-def _soft_ce(inputs, v):
-    from helpers.mix import soft_cross_entropy
-
-    return [[(soft_cross_entropy(c["logits"], c["targets"]), 1e-5, 1e-4)] for c in inputs["cases"]]
+    return [[(smoothed_target(*c), 1e-6, 0.0)] for c in inputs["cases"]]
 
 
 def _val_transform(inputs, v):
@@ -62,34 +53,14 @@ def _accuracy_runs(inputs, v):
 
 
 def _views(inputs, v):
-    from helpers.tta import max_views
-
-    return [[(max_views(b, p), None, None)] for b, p in inputs["cases"]]
+    return [[(_prefix_views(lat, budget), None, None)] for lat, budget in inputs["cases"]]
 
 
-def _tta(inputs, v):
-    from helpers.tta import tta_predict
-
-    out = []
-    for c in inputs["cases"]:
-        lin = torch.nn.Linear(c["weight"].shape[1], c["weight"].shape[0])
-        with torch.no_grad():
-            lin.weight.copy_(c["weight"])
-            lin.bias.copy_(c["bias"])
-            out.append([(tta_predict(torch.nn.Sequential(torch.nn.Flatten(), lin), c["x"], c["views"]),
-                         1e-5, 1e-4)])
-    return out
-
-
-# grade_id -> (expected answers per case, scoring rule, whether they depend on the variant)
 SEALED = {
     "d1_soft_target": (_soft_target, "fraction", False),
-    "d1_mixup_batch": (_mixup, "fraction", False),
-    "d1_soft_ce": (_soft_ce, "fraction", False),
     "d2_val_transform": (_val_transform, "fraction", True),
     "d2_accuracy_runs": (_accuracy_runs, "all", False),
     "d4_views": (_views, "fraction", False),
-    "d4_tta": (_tta, "tta", False),
 }
 
 
@@ -127,7 +98,7 @@ def seal_drills(secret: str, salt: str) -> tuple[dict, dict]:
             entry["cases"] = _seal_cases(expected(inp, v0), salt, gid)
         parts[gid] = entry
     keys = ["|".join(k) for k in PRESERVES_PAIRS]
-    answer = [D2_KEY, list(PRESERVES_PAIRS.values()), D5_KEY]
+    answer = [sorted(D2_KEY), list(PRESERVES_PAIRS.values()), sorted(D5_KEY)]
     group = {"parts": list(GROUP), "names": ["D2_ANSWER", "PRESERVES", "D5_ANSWER"],
              "preserves_keys": keys, "points": {g: PARTS_BY_ID[g].points for g in GROUP},
              "hash": group_hash(answer, salt=salt, where="drills-choices")}
