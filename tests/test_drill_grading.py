@@ -76,11 +76,31 @@ def test_d6_result_rejects_label_changing_or_unjustified_pipelines_before_traini
 
 def test_d6_result_needs_the_margin_on_hidden_data(monkeypatch):
     v = variant("alice")
-    gains = {(): 0.50, ("shift",): 0.50 + specs.D6_MARGIN - 1e-3, ("rotate",): 0.50 + specs.D6_MARGIN}
+    gains = {(): 0.50, ("shift",): 0.50 + specs.D6_MARGIN - 1e-3, ("rotate",): 0.50 + specs.D6_MARGIN,
+             specs.D6_REFERENCE: 0.70}
     monkeypatch.setattr("helpers.drills.experiments.train_with", lambda names, *a, **k: gains[tuple(names)])
     ans = {"JUSTIFY": {"shift": "moves", "rotate": "tilts"}}
     assert _score("d6_result", v, {**ans, "CHOSEN": ["shift"]}, {"seed": 1})[0] == 0
     assert _score("d6_result", v, {**ans, "CHOSEN": ["rotate"]}, {"seed": 1})[0] == 3.0
+
+
+def test_d6_result_where_no_pipeline_gains_compares_with_the_courses_own(monkeypatch):
+    # Data on which even the course's pipeline loses to no augmentation: a pipeline at least as
+    # good as the course's (within D6_TOL) scores, a worse one does not.
+    v = variant("alice")
+    ref = 0.60
+    gains = {(): 0.70, specs.D6_REFERENCE: ref, ("shift",): ref - specs.D6_TOL, ("noise",): ref - 0.05}
+    monkeypatch.setattr("helpers.drills.experiments.train_with", lambda names, *a, **k: gains[tuple(names)])
+    ans = {"JUSTIFY": {"shift": "moves", "noise": "sensor noise"}}
+    assert _score("d6_result", v, {**ans, "CHOSEN": ["shift"]}, {"seed": 1})[0] == 3.0
+    assert _score("d6_result", v, {**ans, "CHOSEN": ["noise"]}, {"seed": 1})[0] == 0
+
+
+def test_d6_course_pipeline_scores_on_a_draw_where_augmentation_loses():
+    # Student "memory_bomb" (fixture corpus): "<>()" with a strong baseline, measured above.
+    v = variant("memory_bomb")
+    ans = {"CHOSEN": list(specs.D6_REFERENCE), "JUSTIFY": {n: "a reason" for n in specs.D6_REFERENCE}}
+    assert _score("d6_result", v, ans, {"seed": 1})[0] == 3.0
 
 
 @pytest.mark.parametrize("glyphs", GLYPH_FAMILIES)
