@@ -60,8 +60,10 @@ from helpers.data.paths import course_root
 from helpers.notebook import KERNEL_ARGS
 
 COURSE_ROOT = course_root()
-# The student side of the course folder besides the ``helpers`` package: the released notebooks.
-STUDENT_SIDE = ("notebooks",)
+# The student side of the course folder besides the ``helpers`` package: the released notebooks,
+# and pyproject.toml, by which ``helpers.data.paths`` recognises the course folder (both are in
+# the handout too).
+STUDENT_SIDE = ("notebooks", "pyproject.toml")
 # Operating-system folders the interpreter and its libraries read (read-only).
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/sys")
 SYSTEM_ETC = ("passwd", "group", "nsswitch.conf", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime",
@@ -231,6 +233,9 @@ def kernel_env(extra: dict, home: Path) -> dict:
     for key in ("AUGCOURSE_DATA", "NLTK_DATA", "CUDA_VISIBLE_DEVICES", "TORCH_HOME"):
         if key in os.environ:
             env[key] = os.environ[key]
+    data = _data_root()
+    if data is not None and "AUGCOURSE_DATA" not in env:
+        env["AUGCOURSE_DATA"] = str(data)  # bound at the same path (visible_paths): no guessing
     env.update(extra)
     return env
 
