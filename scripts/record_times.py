@@ -10,7 +10,8 @@ The notebook tests store the seconds of every solution notebook they run in
 from __future__ import annotations
 
 import json
-import pprint
+import os
+import platform
 import sys
 from pathlib import Path
 
@@ -22,6 +23,22 @@ from helpers.data.paths import course_root  # noqa: E402
 ROOT = course_root()
 
 
+def machine_name() -> str:
+    """The CPU the times were measured on, as students read it under each notebook."""
+    model = platform.processor() or "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    for mark in ("(R)", "(TM)", " Processor", " CPU"):
+        model = model.replace(mark, "")
+    return (
+        f"a {os.cpu_count()}-core {' '.join(model.split())} server CPU (the course's test machine)"
+    )
+
+
 def main() -> None:
     measured = json.loads((ROOT / ".artifacts" / "notebook_times.json").read_text())
     table = dict(section_times.SECONDS)
@@ -31,8 +48,9 @@ def main() -> None:
             table[parts[1]] = round(float(seconds), 0)
     target = ROOT / "helpers" / "section_times.py"
     text = target.read_text()
-    head = text[: text.index("SECONDS = ")]
-    target.write_text(head + "SECONDS = " + pprint.pformat(table, sort_dicts=True, width=60) + "\n")
+    head = text[: text.index("MACHINE = ")]
+    rows = "".join(f'    "{name}": {seconds},\n' for name, seconds in sorted(table.items()))
+    target.write_text(f"{head}MACHINE = {machine_name()!r}\n\nSECONDS = {{\n{rows}}}\n")
     print(f"recorded {len(measured)} measured notebooks into {target.relative_to(ROOT)}")
 
 
