@@ -37,10 +37,22 @@ ROOT = course_root()
 FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
 
 
+def scenario_of(k: int) -> str:
+    """Every 4th student hands in the fixture with wrong answers, the others the correct one."""
+    return "wrong_lambda" if k % 4 == 3 else "correct"
+
+
+def expected_total(scenario: str) -> float:
+    """The points the fixture corpus's expected.yaml gives ``scenario`` (checked by the tests)."""
+    import yaml
+
+    return sum(yaml.safe_load((FIXTURES / "expected.yaml").read_text())[scenario]["parts"].values())
+
+
 def make_class(folder: Path, n: int) -> list[str]:
     students = [f"s{k:02d}" for k in range(1, n + 1)]
     for k, s in enumerate(students):
-        scenario = "wrong_lambda" if k % 4 == 3 else "correct"
+        scenario = scenario_of(k)
         dest = folder / s / "09_drills"
         dest.mkdir(parents=True)
         shutil.copy(FIXTURES / scenario / "09_drills" / "09_drills.ipynb", dest / "09_drills.ipynb")
@@ -132,7 +144,8 @@ def sandbox_cost(n: int) -> tuple[list[list], dict]:
             path = Path(tmp) / s / "09_drills" / "09_drills.ipynb"
             for isolated in ((True, False) if k % 2 == 0 else (False, True)):
                 r = grade_notebook(path, "09_drills", s, isolate=isolated)
-                assert r.status == "graded" and r.total >= 20, (s, isolated, r.total, r.notes)
+                want = expected_total(scenario_of(k))
+                assert r.status == "graded" and r.total == want, (s, isolated, r.total, want, r.notes)
                 times[isolated].append(r.seconds)
                 print(f"{s} {'sandbox' if isolated else 'unconfined'}: {r.seconds:.2f} s", flush=True)
     rows = []
