@@ -1,5 +1,5 @@
 """Sealed checks of the section exercises (sections 1-8: ``teacher.sections`` writes them,
-``helpers.selfcheck.sections`` runs them) against the teacher's grader.
+``helpers.selfcheck.sealed_calls`` runs them) against the teacher's grader.
 
 * On every sealed test cell, the solution's functions earn every point and the untouched
   release's earn none, as the grader gives them (``tests/test_selfcheck.py``: a solution copy
@@ -24,8 +24,8 @@ import pytest
 import torch
 from conftest import ROOT
 
+import helpers.selfcheck.sealed_calls as sealed_sections
 from helpers.selfcheck import TEACHER, grade
-from helpers.selfcheck import sections as sealed_sections
 from teacher.sections.seal import TABLE, UNSEALED, _generators
 
 DATA = ROOT / "helpers" / "selfcheck" / "data"

@@ -9,7 +9,7 @@
 
 What decides a row: in sections 1-8 a test cell whose visible checks fail earns nothing (the
 teacher's grader runs the same checks first); one whose visible checks pass earns its points when
-it has no hidden cases, else its sealed checks decide it (:mod:`.sections`) or, without them, it
+it has no hidden cases, else its sealed checks decide it (:mod:`.sealed_calls`) or, without them, it
 is left to the teacher. In the drills, the parts with sealed
 checks (``data/course.json``) get the points the teacher's grader would give; the multiple-choice
 and true/false parts are checked together, all right or not.
@@ -32,8 +32,8 @@ from helpers.data.paths import find_course_root
 from .cells import digest, is_grade, meta
 from .report import TEACHER, ExerciseRow, SectionReport, cell_feedback
 from .seal import FAILED, PASSED, UNDECIDED, group_hash, verify
-from .sections import decide
-from .sections import probes as section_probes
+from .sealed_calls import decide
+from .sealed_calls import probes as section_probes
 
 # The course folder (where notebooks/ sits); without one, the working folder.
 COURSE = find_course_root() or Path.cwd()

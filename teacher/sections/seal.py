@@ -4,7 +4,7 @@
 cell's **calls** (the student's function and fixed inputs, drawn from the course secret: the
 same for every student, and not the student's graded inputs) and its **checks** (points, and the
 values compared with the references the hidden test uses, at the hidden test's tolerance). The
-student side (``helpers.selfcheck.sections``) makes the calls in the student's kernel and checks
+student side (``helpers.selfcheck.sealed_calls``) makes the calls in the student's kernel and checks
 the answers against seals; the expected values never leave this module except as seals.
 
 :data:`UNSEALED` says why the other cells with hidden cases stay with the teacher.
@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from helpers.selfcheck.seal import seal_exact, seal_tensor
-from helpers.selfcheck.sections import canonical, input_key, transformed
+from helpers.selfcheck.sealed_calls import canonical, input_key, transformed
 
 # ----------------------------------------------------------------------------- the table's words
 
@@ -475,9 +475,16 @@ def _generators(secret: str, section: str, gid: str) -> tuple[torch.Generator, r
     return torch.Generator().manual_seed(seed), random.Random(seed)
 
 
+def _float64(value) -> np.ndarray:
+    """``value`` in float64 (a Python float must not pass through torch's default float32)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().double().numpy()
+    return np.asarray(value, dtype=np.float64)
+
+
 def _seal(comp: Comp, salt: str, where: str) -> dict:
     """The JSON form of a component: what to compare and the seal of the expected value, which
-    goes through the same transform as the student's answer (``helpers.selfcheck.sections``)."""
+    goes through the same transform as the student's answer (``helpers.selfcheck.sealed_calls``)."""
     row = {"calls": comp.calls, "path": list(comp.path), "kind": comp.kind}
     many = not isinstance(comp.calls, int)
     expected = comp.expected
@@ -485,8 +492,7 @@ def _seal(comp: Comp, salt: str, where: str) -> dict:
         row["tf"] = comp.tf
         expected = [transformed(v, comp.tf) for v in expected] if many else transformed(expected, comp.tf)
     if comp.kind == "close":
-        expected = torch.stack([torch.as_tensor(v).double() for v in expected]) if isinstance(expected, list) \
-            else torch.as_tensor(expected).detach().double()
+        expected = np.stack([_float64(v) for v in expected]) if isinstance(expected, list) else _float64(expected)
         row["seal"] = seal_tensor(expected, atol=comp.atol, rtol=comp.rtol, salt=salt, where=where)
     else:
         text = canonical(expected, comp.kind, many=many)

@@ -1,4 +1,4 @@
-"""Probe of the section exercises' sealed checks (``helpers.selfcheck.sections``): runs in the
+"""Probe of the section exercises' sealed checks (``helpers.selfcheck.sealed_calls``): runs in the
 student's kernel and returns plain data.
 
 ``inputs["calls"]``: a list of calls ``{"fn", "args", "kwargs", "keep", "grad"}``. Each call gets
