@@ -63,14 +63,14 @@ def _shift(out):
     if isinstance(out, _t.Tensor):
         if out.dtype == _t.bool:
             return ~out
-        return out + 0.01 * (1 + out.detach().abs().max()) if out.is_floating_point() else out + 1
+        return out + 0.25 * (1 + out.detach().abs().max()) if out.is_floating_point() else out + 1
     if isinstance(out, (tuple, list)) and out and not isinstance(out[0], str):
         return type(out)([_shift(out[0]), *out[1:]])
     if isinstance(out, list):
         return [*out, "extra"]
     if isinstance(out, bool):
         return not out
-    return out + 1 if isinstance(out, int) else out + 0.01 * (1 + abs(out))
+    return out + 1 if isinstance(out, int) else out + 0.25 * (1 + abs(out))
 
 
 def _wrong(fn):

@@ -262,6 +262,26 @@ def s04_ex2(g, rng):
                  Check(0.5, [exact(1, ("meta", "dtype"), "float32"), close(1, ("out",), ref32, 1e-5)])])
 
 
+def s04_ex3(g, rng):
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    import helpers.tabular as tab
+
+    calls, checks = [], []
+    base = int(torch.randint(0, 1000, (1,), generator=g))
+    for n, (rows, seed) in enumerate([(3000, base), (2500, base + 1)]):
+        d = tab.make_leaky_fraud_data(n_samples=rows, fraud_rate=0.05, seed=seed)
+        ref = float(np.mean(cross_val_score(tab.leak_free_pipeline(list(d.categorical), seed=seed), d.X, d.y,
+                                            cv=StratifiedKFold(n_splits=5, shuffle=True, random_state=seed),
+                                            scoring="roc_auc")))
+        calls.append(call("fold_scoped_auc", {"__build__": "numpy", "value": torch.from_numpy(d.X)},
+                          {"__build__": "numpy", "value": torch.from_numpy(d.y)}, list(d.categorical), seed))
+        checks.append(Check(1.5, [close(n, ("out",), ref, 0.02)]))
+    for check in checks:  # a result that is not a float stops the hidden test: both tables earn nothing
+        check.comps += [_each([0, 1], ("meta", "type"), "float")]
+    return Cell(calls, checks, error_zero=True)
+
+
 # ----------------------------------------------------------------------------- 05 audio
 
 def s05_ex1(g, rng):
@@ -448,7 +468,7 @@ TABLE = {
     "01_intuition": {"ex2_tests": s01_ex2},
     "02_image": {"ex1_tests": s02_ex1, "ex2_tests": s02_ex2, "ex3_tests": s02_ex3},
     "03_text": {"ex1_tests": s03_ex1, "ex2_tests": s03_ex2, "ex3_tests": s03_ex3},
-    "04_tabular": {"ex1_tests": s04_ex1, "ex2_tests": s04_ex2},
+    "04_tabular": {"ex1_tests": s04_ex1, "ex2_tests": s04_ex2, "ex3_tests": s04_ex3},
     "05_audio": {"ex1_tests": s05_ex1, "ex3_tests": s05_ex3},
     "06_ssl": {"ex61_tests": s06_ex61, "ex62_tests": s06_ex62},
     "07_reference": {"ex71_tests": s07_ex71, "ex72_tests": s07_ex72},
@@ -459,8 +479,6 @@ UNSEALED = {
     "01_intuition": {"ex1_tests": "a table of six true/false answers: a hash of it could be found by trying "
                                   "all 64 answers, so only your teacher checks it"},
     "03_text": {"ex4_tests": "a table of true/false answers, checked by your teacher"},
-    "04_tabular": {"ex3_tests": "a cross-validated AUC on tables made in your kernel, within 0.02 of the "
-                                "reference: checked by your teacher"},
     "05_audio": {"ex2_tests": "judged on signal + a·noise and on the SNR it reaches, not on a alone: "
                               "checked by your teacher"},
     "08_applications": {"ex1_tests": "the mask may differ from the reference in a few pixels (a count, not a "

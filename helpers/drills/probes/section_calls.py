@@ -2,8 +2,8 @@
 student's kernel and returns plain data.
 
 ``inputs["calls"]``: a list of calls ``{"fn", "args", "kwargs", "keep", "grad"}``. Each call gets
-fresh copies of its arguments; an argument ``{"__build__": ...}`` is made here (a small counting
-model, a list of test-time views). Per call the answer is ``{"out", "meta", "args", "grad_ok",
+fresh copies of its arguments; an argument ``{"__build__": ...}`` is made here (a numpy array, a
+small counting model, a list of test-time views). Per call the answer is ``{"out", "meta", "args", "grad_ok",
 "sizes"}`` or ``{"error": message}``.
 """
 
@@ -67,6 +67,8 @@ def _argument(a):
         return a.clone()
     if isinstance(a, dict) and a.get("__build__") == "counting_linear":
         return _counting_linear(a)
+    if isinstance(a, dict) and a.get("__build__") == "numpy":
+        return a["value"].numpy().copy()
     if isinstance(a, dict) and a.get("__build__") == "views":
         return [_VIEWS[n] for n in a["names"]]
     if isinstance(a, list):
