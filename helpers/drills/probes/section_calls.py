@@ -43,10 +43,10 @@ def _counting_linear(spec):
             with _torch.no_grad():
                 self.net[1].weight.copy_(spec["weight"])
                 self.net[1].bias.copy_(spec["bias"])
-            self.sizes = []
+            self.batch_sizes = []
 
         def forward(self, x):
-            self.sizes.append(int(x.shape[0]))
+            self.batch_sizes.append(len(x))
             return spec["scale"] * self.net(x)
 
     return _Counting().train(False)
@@ -88,7 +88,7 @@ def _one_call(ns, call):
         out = fn(*args, **{k: _argument(v) for k, v in call.get("kwargs", {}).items()})
         record = {"meta": _plain(_describe(out)), "out": _plain(out),
                   "args": [_plain(args[i]) for i in call.get("keep", ())],
-                  "sizes": [list(a.sizes) for a in args if isinstance(a, _torch.nn.Module)]}
+                  "sizes": [list(a.batch_sizes) for a in args if isinstance(a, _torch.nn.Module)]}
         if grad is not None:
             out.backward()
             g = args[grad].grad
