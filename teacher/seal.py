@@ -4,8 +4,10 @@
 
 * ``course.json``: per section, the graded cells as released (grade id, points, title, the
   visible test code, a digest of each answer cell's starting code, whether hidden tests exist)
-  and, for the drills, the sealed checks (``teacher.drills.seal``);
-* ``sealed_inputs.pt``: the hidden inputs of the sealed drill parts (plain tensors and numbers).
+  and the sealed checks: for the drills (``teacher.drills.seal``) and for the section exercises
+  (``sealed_calls``, ``unsealed``: ``teacher.sections.seal``);
+* ``sealed_inputs.pt``: the hidden inputs of the sealed drill parts and the section exercises'
+  sealed calls (plain tensors, numbers and lists).
 
 Nothing written contains solution code, hidden test code or an expected value. The salt of the
 seals is derived from the course secret (``teacher.secret``); ``--default-secret`` uses the public
@@ -61,6 +63,7 @@ def section_metadata(nb) -> dict:
 def build(root: Path = ROOT, secret: str | None = None) -> tuple[dict, dict]:
     """``(course.json data, sealed inputs)`` for the course at ``root``."""
     from teacher.drills.seal import seal_drills
+    from teacher.sections.seal import seal_sections
 
     secret = secret or course_secret()
     salt = salt_of(secret)
@@ -75,6 +78,7 @@ def build(root: Path = ROOT, secret: str | None = None) -> tuple[dict, dict]:
         sections[folder.name] = {"notebook": found[0].name, **section_metadata(nb)}
     sealed, inputs = seal_drills(secret, salt)
     sections["09_drills"]["sealed"] = sealed
+    inputs.update(seal_sections(sections, secret, salt))
     return {"format": FORMAT, "salt": salt, "sections": sections}, inputs
 
 

@@ -9,7 +9,8 @@
 
 What decides a row: in sections 1-8 a test cell whose visible checks fail earns nothing (the
 teacher's grader runs the same checks first); one whose visible checks pass earns its points when
-it has no hidden cases, else it is left to the teacher. In the drills, the parts with sealed
+it has no hidden cases, else its sealed checks decide it (:mod:`.sealed_calls`) or, without them, it
+is left to the teacher. In the drills, the parts with sealed
 checks (``data/course.json``) get the points the teacher's grader would give; the multiple-choice
 and true/false parts are checked together, all right or not.
 """
@@ -31,6 +32,8 @@ from helpers.data.paths import find_course_root
 from .cells import digest, is_grade, meta
 from .report import TEACHER, ExerciseRow, SectionReport, cell_feedback
 from .seal import FAILED, PASSED, UNDECIDED, group_hash, verify
+from .sealed_calls import decide
+from .sealed_calls import probes as section_probes
 
 # The course folder (where notebooks/ sits); without one, the working folder.
 COURSE = find_course_root() or Path.cwd()
@@ -198,13 +201,16 @@ def check(path, section: str | None = None, student: str | None = None, *,
                 for r in sdata["cells"] if r["grade"]]
         return SectionReport(section, str(path), student, "graded", rows)
     sealed = sdata.get("sealed")
-    answers, note = run_with_probes(nb, _probes(sealed) if sealed else {}, Path(data) / "sealed_inputs.pt",
+    probes = _probes(sealed) if sealed else {}
+    probes.update(section_probes(section, sdata.get("sealed_calls", {})))
+    answers, note = run_with_probes(nb, probes, Path(data) / "sealed_inputs.pt",
                                     student=student, timeout=timeout or CELL_TIMEOUT)
     cells = {meta(c).get("grade_id"): c for c in nb.cells if is_grade(c)}
     v = variant(student)
     group_ok = score_group(sealed["group"], answers.get("__choices__"), course["salt"], v) if sealed else False
     rows = [_row(r, cells.get(r["grade_id"]), sealed, answers, group_ok, course["salt"], v)
             for r in sdata["cells"] if r["grade"]]
+    rows = [decide(row, section, sdata, answers, course["salt"]) for row in rows]
     return SectionReport(section, str(path), student, "graded", rows, [note] if note else [],
                          time.monotonic() - t0)
 
