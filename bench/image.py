@@ -129,7 +129,8 @@ def main(argv=None) -> str:
     p.add_argument("--skip-torchvision", action="store_true",
                    help="leave out rows (b) and (c) (slow when other jobs share the cores)")
     p.add_argument("--no-compile", action="store_true",
-                   help="leave out row (a2), Pipeline(compile=True) (its first call compiles)")
+                   help="leave out row (a2), Pipeline(compile=True) (its first call compiles; "
+                        "--quick leaves it out too)")
     args = p.parse_args(argv)
     for threads in cpu_thread_counts(args):
         args.threads = threads
@@ -153,7 +154,7 @@ def run(args) -> str:
 
     rows_fns = {"(a) helpers.image.Pipeline, batched": lambda: ours(x, generator=g)}
     compile_note = ""
-    if device.type == "cpu" and not args.no_compile:
+    if device.type == "cpu" and not (args.no_compile or args.quick):  # (compiling takes minutes)
         fused = helpers_pipeline(compile=True)
         c0, t0 = time.process_time(), time.perf_counter()
         fused(x, generator=g)  # compiles (first call in this process)
