@@ -127,17 +127,28 @@ def saturation_(w, factor, bound, integer):
     return _finish(w, bound, integer)
 
 
-_HUE_CENTRES = {}
+def shifted_hue_centres(factor: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """``(B, 3, 1, 1)``: each channel's hue (R 0, G 2, B 4 sixths) minus the shift, in [-1, 5).
+
+    Subtracting the shift from these three numbers instead of adding it to every pixel's hue
+    (in [-1, 5]) keeps ``hue - centre`` within (-6, 6], where the trapezoid of
+    :func:`hue_` needs no wrap around the circle.
+    """
+    c = torch.tensor([0.0, 2.0, 4.0], dtype=torch.float64, device=w.device) \
+        - 6.0 * factor.to(device=w.device, dtype=torch.float64).view(-1, 1)
+    c -= torch.floor((c + 1.0) / 6.0) * 6.0
+    return c.to(w.dtype).view(-1, 3, 1, 1)
 
 
 def hue_(w, factor, bound, integer):
     """Rotate the hue by ``factor`` turns (torchvision's HSV hue shift, computed directly).
 
-    With the shifted hue H' in sixths of a turn, channel c becomes
-    ``min + (max - min) * clamp(|3 - d_c| - 1, 0, 1)`` where d_c = |H' - c_c| and c_c is the
-    channel's own hue (R 0, G 2, B 4): the HSV -> RGB formula without building the HSV image.
-    The ops are few, arithmetic and in place on scratch buffers (selects, modulo and fresh
-    allocations are many times slower than arithmetic on CPUs).
+    With the pixel's hue H in sixths of a turn (in [-1, 5]), channel c becomes
+    ``min + (max - min) * clamp(|3 - d_c| - 1, 0, 1)`` where d_c = |H - e_c| and e_c is the
+    channel's own hue (R 0, G 2, B 4) minus the shift, taken modulo 6 into [-1, 5): the
+    HSV -> RGB formula without building the HSV image (the trapezoid has period 6 and needs
+    no wrap for |H - e_c| <= 7). The ops are few, arithmetic and in place on scratch buffers
+    (selects, modulo and fresh allocations are many times slower than arithmetic on CPUs).
     """
     if w.shape[1] == 1:
         return w
@@ -155,12 +166,7 @@ def hue_(w, factor, bound, integer):
     torch.sub(g, b, out=tmp)
     h.lerp_(tmp, torch.eq(r, maxc, out=is_max))
     h.div_(torch.clamp_min(chroma, 1e-30, out=tmp))  # C = 0 gives h = 0, as torchvision
-    h.add_(factor.to(device=w.device, dtype=w.dtype).view(-1, 1, 1, 1), alpha=6.0)
-    h.sub_(torch.mul(h, 1.0 / 6.0, out=tmp).floor_().mul_(6.0))  # wrap to [0, 6)
-    key = (w.device, w.dtype)
-    if key not in _HUE_CENTRES:
-        _HUE_CENTRES[key] = torch.tensor([0.0, 2.0, 4.0], device=w.device, dtype=w.dtype).view(1, 3, 1, 1)
-    d = torch.sub(h, _HUE_CENTRES[key], out=scratch("hue.d", w.shape, w)).abs_()  # in [0, 6)
+    d = torch.sub(h, shifted_hue_centres(factor, w), out=scratch("hue.d", w.shape, w)).abs_()
     d.sub_(3.0).abs_().sub_(1.0).clamp_(0.0, 1.0)
     torch.addcmul(minc, d, chroma, out=w)
     if integer:
