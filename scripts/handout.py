@@ -4,9 +4,11 @@
 
 The handout holds what a class receives and nothing else: the released notebooks
 (``notebooks/``), the ``helpers`` package with the self-check's data sealed with this course's
-secret, the set-up files (Makefile, pyproject.toml, environment.yml, requirements-data.txt,
-scripts/setup_system.sh) and a student README. It never holds ``solutions/``, the ``teacher``
-package (grader, answer keys), the course secret or any cache. ``tests/test_handout.py`` checks it.
+secret, the set-up files (Makefile, pyproject.toml, the hashed lock requirements/lock.txt,
+environment.yml, requirements-data.txt, scripts/setup_system.sh; ``make setup`` there makes the
+handout's own virtual environment from them) and a student README. It never holds
+``solutions/``, the ``teacher`` package (grader, answer keys), the course secret or any cache.
+``tests/test_handout.py`` checks it.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from helpers.data.paths import course_root
 ROOT = course_root()
 sys.path.insert(0, str(ROOT))
 
-FILES = ("Makefile", "pyproject.toml", "environment.yml", "requirements-data.txt",
-         "scripts/setup_system.sh")
+FILES = ("Makefile", "pyproject.toml", "requirements/lock.txt", "environment.yml",
+         "requirements-data.txt", "scripts/setup_system.sh")
 TREES = ("helpers", "notebooks")
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".augcourse*", "*.egg-info")
 
@@ -51,8 +53,15 @@ has no seal for, a value too close to a rounding edge to call, answers judged fr
 measurements, and written answers. Multiple-choice and true/false answers are checked together:
 all right, or not.
 
-Set-up needs Python 3.11 or newer; on Debian/Ubuntu `make lab` also installs WordNet (as root) or
-says which package to install.
+## Set-up
+
+`make lab` and `make check` set everything up the first time; `make setup` does only that. It
+makes a virtual environment in `.venv` with the exact package versions of
+`requirements/lock.txt` (pip checks their hashes), installs the course package `helpers` from
+this folder, and prepares the data in `data/`; a second run takes seconds. It needs Python 3.11:
+when `python3` is another version, name yours, e.g. `make setup PYTHON_BOOT=python3.11`. On
+Debian/Ubuntu it also installs WordNet and the speech tools (as root) or says which packages to
+install.
 """
 
 

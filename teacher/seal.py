@@ -2,10 +2,11 @@
 
     python -m teacher.seal [--out helpers/selfcheck/data] [--default-secret]
 
-* ``course.json``: per section, the graded cells as released (grade id, points, title, the
-  visible test code, a digest of each answer cell's starting code, whether hidden tests exist)
-  and the sealed checks: for the drills (``teacher.drills.seal``) and for the section exercises
-  (``sealed_calls``, ``unsealed``: ``teacher.sections.seal``);
+* ``course.json``: per section, the graded cells as released (grade id, points, title, a digest
+  of each answer cell's starting code, whether hidden tests exist), the release's cells that
+  run or are graded, in order (the self-check restores a student's notebook from them, as the
+  grader does from the source) and the sealed checks: for the drills (``teacher.drills.seal``)
+  and for the section exercises (``sealed_calls``, ``unsealed``: ``teacher.sections.seal``);
 * ``sealed_inputs.pt``: the hidden inputs of the sealed drill parts and the section exercises'
   sealed calls (plain tensors, numbers and lists).
 
@@ -54,10 +55,18 @@ def section_metadata(nb) -> dict:
         if is_solution(cell):
             row["release_digest"] = digest(release_source(cell))
         if is_test(cell):
-            row["visible"] = release_source(cell)
             row["hidden"] = "BEGIN HIDDEN TESTS" in cell.source
         cells.append(row)
     return {"cells": cells}
+
+
+def release_cells(path: Path) -> list[dict]:
+    """The cells of the released notebook at ``path`` that run or are graded (code cells and
+    cells with nbgrader metadata), without outputs: what the self-check restores a copy from."""
+    nb = nbformat.read(path, as_version=4)
+    return [{"cell_type": c.cell_type, "id": c.get("id"), "source": c.source,
+             "metadata": {"nbgrader": meta(c)} if meta(c) else {}}
+            for c in nb.cells if c.cell_type == "code" or meta(c)]
 
 
 def build(root: Path = ROOT, secret: str | None = None) -> tuple[dict, dict]:
@@ -75,7 +84,8 @@ def build(root: Path = ROOT, secret: str | None = None) -> tuple[dict, dict]:
         nb = nbformat.read(found[0], as_version=4)
         if not any(is_grade(c) for c in nb.cells):
             continue
-        sections[folder.name] = {"notebook": found[0].name, **section_metadata(nb)}
+        sections[folder.name] = {"notebook": found[0].name, **section_metadata(nb),
+                                 "release": release_cells(root / "notebooks" / folder.name / found[0].name)}
     sealed, inputs = seal_drills(secret, salt)
     sections["09_drills"]["sealed"] = sealed
     inputs.update(seal_sections(sections, secret, salt))

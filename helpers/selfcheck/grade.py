@@ -4,6 +4,9 @@
   returns a :class:`SectionReport`: a row per exercise with its points, or "checked by your
   teacher" where the self-check cannot decide (hidden cases it has no seal for, a value on a
   rounding edge, written answers);
+* before it runs, your answers are put into the release's cells, in the release's order
+  (:mod:`.restore`, the teacher's grader does the same with its own copy): a test cell you
+  moved, edited or deleted is back as released, and the report's notes say so;
 * :func:`progress` does it for every section you have started (an answer cell differs from the
   release); results are cached by the notebook's content.
 
@@ -17,7 +20,6 @@ and true/false parts are checked together, all right or not.
 
 from __future__ import annotations
 
-import copy
 import functools
 import hashlib
 import json
@@ -31,6 +33,7 @@ from helpers.data.paths import find_course_root
 
 from .cells import digest, is_grade, meta
 from .report import TEACHER, ExerciseRow, SectionReport, cell_feedback
+from .restore import restore
 from .seal import FAILED, PASSED, UNDECIDED, group_hash, verify
 from .sealed_calls import decide
 from .sealed_calls import probes as section_probes
@@ -154,17 +157,11 @@ def score_group(group: dict, answer, salt: str, v: dict) -> bool:
 
 # ----------------------------------------------------------------------------- one notebook
 
-def _prepared(nb, section_data: dict):
-    """Your notebook with every test cell as released (edited tests do not count)."""
-    nb = copy.deepcopy(nb)
-    visible = {r["grade_id"]: r["visible"] for r in section_data["cells"] if "visible" in r}
-    for cell in nb.cells:
-        gid = meta(cell).get("grade_id")
-        if gid in visible and cell.cell_type == "code":
-            cell.source = visible[gid]
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    return nb
+def release_notebook(section_data: dict) -> nbformat.NotebookNode:
+    """The release of a section as handed out: its cells that run or are graded, in order."""
+    blank = {"outputs": [], "execution_count": None}
+    return nbformat.v4.new_notebook(cells=[nbformat.from_dict({**c, **blank} if c["cell_type"] == "code" else c)
+                                           for c in section_data["release"]])
 
 
 def _probes(sealed: dict) -> dict[str, str]:
@@ -194,7 +191,9 @@ def check(path, section: str | None = None, student: str | None = None, *,
     student = student or student_id()
     t0 = time.monotonic()
     try:
-        nb = _prepared(nbformat.read(path, as_version=4), sdata)
+        # your answers in the release's cells and order: moved, edited or deleted tests are
+        # put back, as the teacher's grader does
+        nb, restored = restore(release_notebook(sdata), nbformat.read(path, as_version=4))
     except Exception as e:  # noqa: BLE001 - an unreadable file earns nothing
         rows = [ExerciseRow(r["grade_id"], r["title"], 0.0, r["points"], "failed",
                             f"the notebook could not be read ({type(e).__name__})")
@@ -211,7 +210,7 @@ def check(path, section: str | None = None, student: str | None = None, *,
     rows = [_row(r, cells.get(r["grade_id"]), sealed, answers, group_ok, course["salt"], v)
             for r in sdata["cells"] if r["grade"]]
     rows = [decide(row, section, sdata, answers, course["salt"]) for row in rows]
-    return SectionReport(section, str(path), student, "graded", rows, [note] if note else [],
+    return SectionReport(section, str(path), student, "graded", rows, restored + ([note] if note else []),
                          time.monotonic() - t0)
 
 

@@ -15,12 +15,9 @@ from pathlib import Path
 
 import nbformat
 
+from helpers.notebook import KERNEL_ARGS
+
 CELL_TIMEOUT = 300  # seconds a cell (the teacher's limit for sections that train networks)
-KERNEL_ARGS = [
-    "--HistoryManager.hist_file=:memory:",
-    "--InteractiveShellApp.exec_lines=import helpers.notebook as _course; "
-    "_course.route_warnings_to_stdout(); del _course",
-]
 
 _PROBE_CELL = """
 def __selfcheck_probe(__ns):

@@ -1,17 +1,14 @@
 """Build the notebook that is graded: the source notebook's cells, with the student's answers.
 
-Every cell of the source notebook (``solutions/<assignment>/``) is taken from the source —
-markdown, plain code, and above all the test cells — so a test cell the student deleted,
-edited, moved or stripped of its metadata is back in its place, with its original code. Only
-the answer cells (nbgrader ``solution`` cells) come from the student, matched by ``grade_id``
-(or, when the metadata was stripped, by the cell id). Cells the student added after an answer
-cell stay after it. An answer cell that is missing gets the release's starting code.
-Every restoration is recorded as a note for the feedback.
+The source notebook (``solutions/<assignment>/``, hidden tests included) gives every cell and
+the order; the student gives only the answer cells. The restoring itself is the student side's
+(:mod:`helpers.selfcheck.restore`: the self-check restores the release the same way); this
+module adds what only the teacher side knows: how a source cell reads in the release
+(:func:`release_source`) and the hidden tests (:func:`strip_hidden`).
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import re
 
@@ -19,7 +16,7 @@ import nbformat
 
 from helpers.data.paths import course_root
 from helpers.selfcheck.cells import is_grade, is_solution, is_test, meta
-from helpers.selfcheck.cells import norm as _norm
+from helpers.selfcheck.restore import restore as restore_cells
 
 __all__ = ["is_grade", "is_solution", "is_test", "meta", "release_source", "restore", "strip_hidden"]
 
@@ -60,67 +57,7 @@ def strip_hidden(source: str) -> str:
 
 
 def restore(source_nb, student_nb) -> tuple[nbformat.NotebookNode, list[str]]:
-    """Return ``(notebook to run, notes)`` (see the module docstring)."""
-    notes: list[str] = []
-    src_ids = {c.get("id") for c in source_nb.cells}
-    src_gids = {meta(c).get("grade_id") for c in source_nb.cells if meta(c).get("grade_id")}
-    by_gid, by_id = {}, {}
-    for pos, c in enumerate(student_nb.cells):
-        gid = meta(c).get("grade_id")
-        if gid and gid not in by_gid:
-            by_gid[gid] = pos
-        if c.get("id") and c.get("id") not in by_id:
-            by_id[c.get("id")] = pos
-
-    def find(src_cell):
-        gid = meta(src_cell).get("grade_id")
-        if gid in by_gid:
-            return by_gid[gid], True
-        if src_cell.get("id") in by_id:
-            return by_id[src_cell.get("id")], False
-        return None, False
-
-    out = nbformat.v4.new_notebook(metadata=copy.deepcopy(source_nb.metadata))
-    order, stripped = [], []
-    for src in source_nb.cells:
-        cell = copy.deepcopy(src)
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-        pos, by_grade_id = find(src)
-        name = meta(src).get("grade_id") or src.get("id")
-        if is_solution(src):
-            if pos is None:
-                cell.source = release_source(src)
-                notes.append(f"answer cell '{name}' was missing: graded with the starting code")
-            else:
-                cell.source = student_nb.cells[pos].source
-                if not by_grade_id:
-                    stripped.append(name)
-            out.cells.append(cell)
-            if pos is not None:
-                order.append(pos)
-                for extra in student_nb.cells[pos + 1:]:
-                    if meta(extra) or extra.get("id") in src_ids or meta(extra).get("grade_id") in src_gids:
-                        break
-                    added = copy.deepcopy(extra)
-                    if added.cell_type == "code":
-                        added.outputs, added.execution_count = [], None
-                    out.cells.append(added)
-            continue
-        out.cells.append(cell)
-        if is_grade(src) or meta(src).get("locked"):
-            if pos is None:
-                notes.append(f"test cell '{name}' was deleted: restored from the course's copy")
-                continue
-            order.append(pos)
-            theirs = student_nb.cells[pos]
-            if _norm(theirs.source) not in (_norm(release_source(src)), _norm(src.source)):
-                notes.append(f"test cell '{name}' was edited: the original was restored")
-            elif not by_grade_id:
-                stripped.append(name)
-    if stripped:
-        notes.append(f"{len(stripped)} cells had lost their grading metadata ({', '.join(stripped[:4])}"
-                     f"{', ...' if len(stripped) > 4 else ''}): matched by cell id, tests restored")
-    if order != sorted(order):
-        notes.append("cells were moved: the original order of the exercises and tests was restored")
-    return out, notes
+    """Return ``(notebook to run, notes)``: ``source_nb`` (from ``solutions/``) with the
+    student's answers (:func:`helpers.selfcheck.restore.restore`, which the self-check shares);
+    a missing answer cell gets the release's starting code (:func:`release_source`)."""
+    return restore_cells(source_nb, student_nb, released=release_source)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import nbformat
 
+from helpers.selfcheck.cells import norm as _norm
 from helpers.selfcheck.report import (  # noqa: F401 - the tables are part of this module's API
     ExerciseRow,
     SectionReport,
@@ -41,7 +42,7 @@ from helpers.selfcheck.report import (  # noqa: F401 - the tables are part of th
 )
 
 from .engine import ROOT, TRUSTED_ASSIGNMENTS, GradeResult, grade_notebook, source_notebook
-from .restore import _norm, is_grade, is_solution, meta, release_source
+from .restore import is_grade, is_solution, meta, release_source
 from .sandbox import Limits
 
 CACHE = ROOT / ".augcourse" / "selfcheck.json"
