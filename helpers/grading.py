@@ -75,6 +75,22 @@ def exercise_seed(tag: str, student: str | None = None) -> int:
     return int.from_bytes(digest[:4], "big") >> 1
 
 
+def exercise_picks(tag: str, sizes, student: str | None = None) -> list[int]:
+    """Which item of each slot a student answers in the section exercise ``tag``: one index in
+    ``[0, n)`` for every ``n`` of ``sizes``, drawn from :func:`exercise_seed` (``tag``, ``student``).
+
+    A true/false exercise keeps its statements in slots of a few; each student answers one of
+    every slot, so a copied table of answers does not fit another student's statements.
+    """
+    import random
+
+    sizes = list(sizes) if isinstance(sizes, (list, tuple)) else None
+    if not sizes or any(type(n) is not int or n < 1 for n in sizes):
+        raise ValueError(f"sizes: a non-empty list of positive ints (items per slot), got {sizes!r}")
+    draw = random.Random(exercise_seed(tag, student))
+    return [draw.randrange(n) for n in sizes]
+
+
 def exercise_generator(tag: str, student: str | None = None) -> torch.Generator:
     """A CPU ``torch.Generator`` seeded with :func:`exercise_seed` (``tag``, ``student``)."""
     return torch.Generator().manual_seed(exercise_seed(tag, student))

@@ -113,13 +113,50 @@ def test_d6_rejected_is_all_or_nothing(glyphs):
 
 
 def test_preserves_is_all_or_nothing_and_does_not_say_which():
-    right = {"|".join(k): val for k, val in PRESERVES_PAIRS.items()}
-    assert _score("d3_preserves", None, {"PRESERVES": right})[0] == 2.0
+    v = variant("alice")
+    right = specs.d3_expected(v)
+    assert _score("d3_preserves", v, {"PRESERVES": right})[0] == 2.0
     one_wrong = dict(right)
     first = next(iter(one_wrong))
     one_wrong[first] = not one_wrong[first]
-    points, lines = _score("d3_preserves", None, {"PRESERVES": one_wrong})
+    points, lines = _score("d3_preserves", v, {"PRESERVES": one_wrong})
     assert points == 0 and not any(first.split("|")[0] in line for line in lines)
+    assert _score("d3_preserves", v, {"PRESERVES": {**right, "extra|pair": True}})[0] == 0
+    assert _score("d3_preserves", v, {"PRESERVES": {k: int(a) for k, a in right.items()}})[0] == 0
+
+
+def test_d3_pairs_are_drawn_per_student_from_the_labelled_pool(monkeypatch):
+    from helpers.drills.options import D3_PAIR_SLOTS
+
+    pool = [pair for slot in D3_PAIR_SLOTS for pair in slot]
+    assert sorted(pool) == sorted(PRESERVES_PAIRS) and len(set(pool)) == 16
+    draws = {sid: variant(sid) for sid in (f"student-{n}" for n in range(40))}
+    for v in draws.values():  # one pair of every slot, each slot's pick as recorded
+        assert sorted(v["d3_pairs"]) == sorted(s[k] for s, k in zip(D3_PAIR_SLOTS, v["d3_picks"], strict=True))
+    assert len({tuple(v["d3_picks"]) for v in draws.values()}) > 30
+    # another student's right answer, copied, fails wherever the pairs differ
+    a, b = draws["student-0"], draws["student-1"]
+    assert a["d3_picks"] != b["d3_picks"]
+    assert _score("d3_preserves", b, {"PRESERVES": specs.d3_expected(a)})[0] == 0
+    monkeypatch.setenv("AUGCOURSE_VARIANTS", "0")  # variants off: everyone answers anonymous's pairs
+    assert variant("student-0")["d3_pairs"] == variant("anonymous")["d3_pairs"]
+
+
+def test_solution_answers_d3_1_right_for_every_student():
+    import re
+
+    import nbformat
+    from conftest import ROOT
+
+    nb = nbformat.read(ROOT / "solutions" / "09_drills" / "09_drills.ipynb", as_version=4)
+    src = next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "d3_preserves_answer")
+    src = re.sub(r"^\s*### (BEGIN|END) SOLUTION\s*$", "", src, flags=re.M)
+    for sid in ("anonymous", "alice", *(f"s{n}" for n in range(30))):
+        v = variant(sid)
+        scope = {"V": v}
+        exec(src, scope)  # noqa: S102 - the course's own solution
+        ans = {"|".join(k): val for k, val in scope["PRESERVES"].items()}
+        assert _score("d3_preserves", v, {"PRESERVES": ans})[0] == 2.0, sid
 
 
 def test_d3_checks_values_within_the_stated_tolerance(monkeypatch):

@@ -11,6 +11,8 @@
 
 * Solution notebooks 01-08 print their conclusions as checked statements
   (``helpers.notebook.claim``); a ``✗`` line (a conclusion the run no longer supports) fails.
+  The drills' checked statements are listed (``EXPECTED_CLAIMS``): each must be printed as a
+  ``✓`` line, so a cell that stops checking its conclusion fails too.
 
 Execution time of each notebook is printed in the run summary and stored in
 ``.artifacts/notebook_times.json`` for ``scripts/record_times.py``.
@@ -32,6 +34,15 @@ from nbclient import NotebookClient
 from helpers.notebook import CLAIM_FAILED, CLAIM_OK, KERNEL_ARGS
 
 SOLUTIONS = sorted(ROOT.glob("solutions/*/*.ipynb"))
+# The checked statements a solution notebook must print (the start of each ✓ line's text).
+EXPECTED_CLAIMS = {
+    "09_drills": (
+        "the same label-safe augmentation lowers the linear model's accuracy more than the CNN's",  # D3.2
+        "the views move the accuracy by a few points at most",  # D4.3
+        "more views do not keep helping",  # D4.3
+        "the leaky protocol's gap is larger than the fold-scoped pipeline's",  # D5
+    ),
+}
 RELEASE = sorted(ROOT.glob("notebooks/*/*.ipynb"))
 
 
@@ -102,6 +113,9 @@ def test_solution_notebook_runs_clean(path):
     bad += [f"{_cell_label(i, nb.cells[i])}: {line}" for i, line in claims if line.startswith(CLAIM_FAILED)]
     if path.parent.name[:2] in {f"{k:02d}" for k in range(1, 9)}:
         assert claims, f"{path.name} prints no checked claim (helpers.notebook.claim)"
+    held = [line.removeprefix(CLAIM_OK) for _, line in claims if line.startswith(CLAIM_OK)]
+    bad += [f"missing checked claim: {text!r}" for text in EXPECTED_CLAIMS.get(path.parent.name, ())
+            if not any(line.startswith(text) for line in held)]
     assert not bad, "\n".join(bad)
 
 

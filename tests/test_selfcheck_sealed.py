@@ -145,11 +145,84 @@ def test_self_check_data_is_fresh_and_holds_no_expected_value():
     on_disk = json.loads((ROOT / "helpers" / "selfcheck" / "data" / "course.json").read_text())
     assert on_disk == json.loads(json.dumps(data)), "run: python -m teacher.seal --default-secret"
     sealed = on_disk["sections"]["09_drills"]["sealed"]
-    group = sealed["group"]  # the pairs' names, points and one hash: no option index, no True/False
-    assert set(group) == {"parts", "names", "preserves_keys", "points", "hash"}
+    group = sealed["group"]  # names, points and a hash per draw of D3.1's pairs: no index, no True/False
+    assert set(group) == {"parts", "names", "points", "by_draw"} and len(group["by_draw"]) == 2 ** 8
     assert not re.search(r"\b(true|false)\b", json.dumps(group))
+    for g in on_disk["sections"]["03_text"]["groups"]:  # exercise 3.4's table: the same, per draw
+        assert set(g) == {"parts", "names", "tag", "label", "sizes", "where", "by_draw"}
+        assert not re.search(r"\b(true|false)\b", json.dumps(g))
     for entry in sealed["parts"].values():  # only hashes, steps and shapes' hashes
         for cases in ([entry["cases"]] if "cases" in entry else entry["by_variant"].values()):
             for case in cases:
                 for seal in case:
                     assert set(seal) <= {"kind", "shape", "steps", "hashes", "hash"}
+
+
+def test_true_false_table_of_section_3_is_checked_all_or_nothing():
+    """Exercise 3.4: the right table of a student's own statements passes; one flipped answer, an
+    extra or a missing statement, or another student's right table fails, and nothing says which."""
+    import nbformat
+
+    from helpers.grading import exercise_picks
+    from teacher.seal import TABLE_GROUPS, hidden_literal
+
+    group = grade.course_data()["sections"]["03_text"]["groups"][0]
+    spec = TABLE_GROUPS["03_text"][0]
+    nb = nbformat.read(ROOT / "solutions" / "03_text" / "03_text.ipynb", as_version=4)
+    pool = hidden_literal(nb, spec["part"], spec["pool"])
+    salt = grade.course_data()["salt"]
+
+    def right(student):
+        picks = exercise_picks(group["tag"], group["sizes"], student)
+        return {"|".join(slot[k][0]): slot[k][1] for slot, k in zip(pool, picks, strict=True)}
+
+    def ok(table, student):
+        return grade.score_table_group(group, {"SAFE": table}, salt, student)
+
+    mine = right("alice")
+    assert ok(mine, "alice")
+    first = next(iter(mine))
+    assert not ok({**mine, first: not mine[first]}, "alice")
+    assert not ok({**mine, "extra|statement": True}, "alice")
+    assert not ok({k: a for k, a in mine.items() if k != first}, "alice")
+    other = next(s for s in (f"s{n}" for n in range(50)) if right(s).keys() != mine.keys())
+    assert not ok(right(other), "alice")
+    assert not grade.score_table_group(group, {"error": "NameError"}, salt, "alice")
+
+
+def test_self_check_reports_exercise_3_4_as_one_row_without_a_count(tmp_path):
+    """End to end on a notebook of exercise 3.4's cells as released: the right table earns the 3
+    points, a table with one answer flipped earns 0 and its message has no count."""
+    import shutil
+
+    import nbformat
+
+    from helpers.grading import exercise_picks
+    from teacher.seal import TABLE_GROUPS, hidden_literal
+
+    course = grade.course_data()
+    section = dict(course["sections"]["03_text"])
+    section["cells"] = [r for r in section["cells"] if r["grade_id"] in ("ex4_answer", "ex4_tests")]
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "course.json").write_text(json.dumps({**course, "sections": {"03_text": section}}))
+    shutil.copyfile(grade.DATA / "sealed_inputs.pt", data / "sealed_inputs.pt")
+    release = nbformat.read(ROOT / "notebooks" / "03_text" / "03_text.ipynb", as_version=4)
+    keep = [c for c in release.cells if c.get("id") in ("ex4-pairs", "ex4-answer", "ex4-tests")]
+    spec = TABLE_GROUPS["03_text"][0]
+    pool = hidden_literal(nbformat.read(ROOT / "solutions" / "03_text" / "03_text.ipynb", as_version=4),
+                          spec["part"], spec["pool"])
+    picks = exercise_picks(spec["tag"], [len(s) for s in pool], "alice")
+    right = dict(slot[k] for slot, k in zip(pool, picks, strict=True))
+    rows = {}
+    for name, table in (("right", right), ("flipped", {**right, next(iter(right)): not next(iter(right.values()))})):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.from_dict(c) for c in keep])
+        nb.cells[1].source = f"SAFE = {table!r}"
+        path = tmp_path / name / "03_text.ipynb"
+        path.parent.mkdir()
+        nbformat.write(nb, path)
+        report = grade.check(path, "03_text", "alice", data=data, timeout=60)
+        rows[name] = next(r for r in report.rows if r.grade_id == "ex4_tests")
+    assert (rows["right"].status, rows["right"].points) == ("passed", 3.0), rows["right"]
+    assert (rows["flipped"].status, rows["flipped"].points) == ("failed", 0.0), rows["flipped"]
+    assert not re.search(r"\d+ of \d+", rows["flipped"].message), rows["flipped"].message

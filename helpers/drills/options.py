@@ -1,8 +1,13 @@
-"""What the drills show students: the multiple-choice options of D2 and D5 and the view names.
+"""What the drills show students: the multiple-choice options of D2 and D5, the (task, transform)
+pairs of D3.1 and the view names.
 
 The options are stored in alphabetical order and carry no mark of which ones are right (more
 than one may be); each student sees them in their own order (``variant()['d2_order']``, ``['d5_order']``). The answer
 key lives with the grader, not here.
+
+D3.1's pairs come in slots of two; each student answers one pair of every slot
+(``variant()['d3_pairs']``), so two students rarely answer the same eight. Whether a pair keeps
+its label is not stored here either.
 """
 
 from __future__ import annotations
@@ -33,6 +38,25 @@ D5_OPTIONS = tuple(sorted((
     "Here the cross-validated AUC does not estimate the leaderboard AUC: the labels of every "
     "fold's validation rows had already reached the features, through the encoder and SMOTE.",
 )))
+
+D3_PAIR_SLOTS = (
+    (("handwritten digits", "vertical flip"),
+     ("handwritten digits", "shift by up to a tenth of the image")),
+    (("handwritten digits", "rotation by up to 10 degrees"),
+     ("handwritten digits", "rotation by 180 degrees")),
+    (("road signs: turn left / turn right", "horizontal flip"),
+     ("road signs: turn left / turn right", "small change of brightness")),
+    (("satellite land-cover tiles", "rotation by any angle"),
+     ("satellite land-cover tiles", "vertical flip")),
+    (("'b' vs 'd' characters", "horizontal flip"),
+     ("'b' vs 'd' characters", "rotation by up to 10 degrees")),
+    (("cat vs dog photos", "horizontal flip"),
+     ("counting the people in a photo", "pasting in a patch of another photo (CutMix), count kept")),
+    (("bird-call spectrograms", "small time shift"),
+     ("spoken-word recognition", "playing the recording backwards")),
+    (("reading the time on photos of analogue clocks", "horizontal flip"),
+     ("traffic-light colour: red / green", "hue shift by a third of the colour wheel")),
+)
 
 
 def choices(options: tuple[str, ...], order: list[int]) -> list[str]:

@@ -23,6 +23,7 @@ import os
 from pathlib import Path
 
 from ..data.paths import find_course_root
+from .options import D3_PAIR_SLOTS
 
 ANONYMOUS = "anonymous"
 ID_FILE = ".augcourse-student"
@@ -117,7 +118,9 @@ def variant(student: str | None = None) -> dict:
     ``data_seed`` (seeds the drills' small datasets), ``eps`` (D1's label-smoothing ε, in
     [0.05, 0.2]), ``latency_ms`` (D4's measured latency of 1..8 stacked views, ms, a list of 8
     floats with measurement noise), ``glyphs`` (D6's unseen data set: its four class
-    characters). With variants off (``AUGCOURSE_VARIANTS=0``) every student gets the
+    characters), ``d3_picks`` (which pair of each of D3.1's slots, ``helpers.drills.options.
+    D3_PAIR_SLOTS``) and ``d3_pairs`` (those eight (task, transform) pairs, in the order shown).
+    With variants off (``AUGCOURSE_VARIANTS=0``) every student gets the
     ``"anonymous"`` numbers.
     """
     sid = student_id() if student is None else str(student)
@@ -156,4 +159,6 @@ def variant(student: str | None = None) -> dict:
     out["glyphs"] = d.choice(GLYPH_FAMILIES)
     for key in ("d2_order", "d5_order"):  # the fifth option, inserted at a drawn position
         out[key].insert(d.integer(5), 4)
+    out["d3_picks"] = [d.integer(len(slot)) for slot in D3_PAIR_SLOTS]
+    out["d3_pairs"] = [D3_PAIR_SLOTS[s][out["d3_picks"][s]] for s in d.permutation(len(D3_PAIR_SLOTS))]
     return out

@@ -4,7 +4,8 @@ For every part listed in :data:`SEALED`, hidden inputs are made as for grading (
 but for the pseudo-student ``"selfcheck"`` and the course secret, so they say nothing about any
 student's graded inputs; the expected answers are the same references the part's ``score``
 compares with, and travel only as seals (``helpers.selfcheck.seal``). The multiple-choice and
-true/false parts form one group, sealed as a whole (all right or not).
+true/false parts form one group, sealed as a whole (all right or not): one hash for every set of
+D3.1 pairs a student can be given (:func:`seal_draws`).
 
 Parts left out need the teacher: answers that depend on a student's own numbers (``MY_TARGET``,
 ``MY_VIEWS``), and measured results judged by properties rather than by a value (D3.2, D4's
@@ -14,10 +15,13 @@ curve, D5's gaps, D6's pipeline trained on hidden data).
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
+from helpers.drills.options import D3_PAIR_SLOTS
 from helpers.drills.variant import _MEANS, _STDS, variant
+from helpers.selfcheck.grade import answer_table, draw_key
 from helpers.selfcheck.grade import val_variant_key as variant_key
 from helpers.selfcheck.seal import group_hash, seal_exact, seal_tensor
 
@@ -82,6 +86,22 @@ def _seal_cases(cases, salt: str, gid: str) -> list:
     return sealed
 
 
+def seal_draws(slots, values, *, salt: str, where: str) -> dict[str, str]:
+    """``{draw key: group hash}`` for every way to give a student one statement of each slot.
+
+    ``slots``: per slot, its ``((task, transform), keeps the label)`` entries; ``values(table)``:
+    the group's answers around the true/false table of one draw (``answer_table`` of
+    ``{"task|transform": bool}``), as the self-check hashes them.
+    """
+    def one(picks):
+        table = {"|".join(slots[s][k][0]): slots[s][k][1] for s, k in enumerate(picks)}
+        return draw_key(picks), group_hash(values(answer_table(table)), salt=salt, where=where)
+
+    draws = list(itertools.product(*(range(len(slot)) for slot in slots)))
+    with ThreadPoolExecutor() as pool:  # a slow hash each; the OpenSSL call frees the GIL
+        return dict(pool.map(one, draws))
+
+
 def seal_drills(secret: str, salt: str) -> tuple[dict, dict]:
     """``(sealed parts as JSON-ready data, hidden inputs per part)`` for the self-check."""
     v0 = variant(SEAL_STUDENT)
@@ -97,9 +117,9 @@ def seal_drills(secret: str, salt: str) -> tuple[dict, dict]:
         else:
             entry["cases"] = _seal_cases(expected(inp, v0), salt, gid)
         parts[gid] = entry
-    keys = ["|".join(k) for k in PRESERVES_PAIRS]
-    answer = [sorted(D2_KEY), list(PRESERVES_PAIRS.values()), sorted(D5_KEY)]
+    slots = [[(pair, PRESERVES_PAIRS[pair]) for pair in slot] for slot in D3_PAIR_SLOTS]
+    by_draw = seal_draws(slots, lambda table: [sorted(D2_KEY), table, sorted(D5_KEY)], salt=salt,
+                         where="drills-choices")
     group = {"parts": list(GROUP), "names": ["D2_ANSWER", "PRESERVES", "D5_ANSWER"],
-             "preserves_keys": keys, "points": {g: PARTS_BY_ID[g].points for g in GROUP},
-             "hash": group_hash(answer, salt=salt, where="drills-choices")}
+             "points": {g: PARTS_BY_ID[g].points for g in GROUP}, "by_draw": by_draw}
     return {"parts": parts, "group": group}, inputs

@@ -33,15 +33,25 @@ D2_KEY = tuple(sorted(D2_OPTIONS.index(o) for o in D2_OPTIONS
                       if o.startswith(("The validation transform is random", "Scored on randomly augmented"))))
 D5_KEY = tuple(sorted(D5_OPTIONS.index(o) for o in D5_OPTIONS
                       if o.startswith(("The target encoder was fitted", "Here the cross-validated AUC"))))
+# D3.1: whether each pair of the pool (helpers.drills.options.D3_PAIR_SLOTS) keeps its label;
+# a student answers the eight pairs of variant()['d3_pairs'].
 PRESERVES_PAIRS = {
-    ("handwritten digits", "vertical flip"): False,
+    ("handwritten digits", "vertical flip"): False,  # 6 <-> 9, a flipped 2 or 7 is no digit
+    ("handwritten digits", "shift by up to a tenth of the image"): True,
     ("handwritten digits", "rotation by up to 10 degrees"): True,
-    ("road signs: turn left / turn right", "horizontal flip"): False,
-    ("satellite land-cover tiles", "rotation by any angle"): True,
-    ("ID photos (always upright)", "rotation by up to 180 degrees"): False,
+    ("handwritten digits", "rotation by 180 degrees"): False,  # 6 <-> 9
+    ("road signs: turn left / turn right", "horizontal flip"): False,  # left <-> right
+    ("road signs: turn left / turn right", "small change of brightness"): True,
+    ("satellite land-cover tiles", "rotation by any angle"): True,  # seen from above: no "up"
+    ("satellite land-cover tiles", "vertical flip"): True,
+    ("'b' vs 'd' characters", "horizontal flip"): False,  # b <-> d
+    ("'b' vs 'd' characters", "rotation by up to 10 degrees"): True,
     ("cat vs dog photos", "horizontal flip"): True,
-    ("'b' vs 'd' characters", "horizontal flip"): False,
+    ("counting the people in a photo", "pasting in a patch of another photo (CutMix), count kept"): False,
     ("bird-call spectrograms", "small time shift"): True,
+    ("spoken-word recognition", "playing the recording backwards"): False,
+    ("reading the time on photos of analogue clocks", "horizontal flip"): False,  # 3:00 <-> 9:00
+    ("traffic-light colour: red / green", "hue shift by a third of the colour wheel"): False,  # red -> green
 }
 
 
@@ -240,6 +250,11 @@ def _choice_score(name, key, order_key):
 # ----------------------------------------------------------------------------- D3
 
 
+def d3_expected(v) -> dict[str, bool]:
+    """D3.1's key for ``v``: ``{"task|transform": keeps the label}`` of the student's eight pairs."""
+    return {"|".join(pair): PRESERVES_PAIRS[tuple(pair)] for pair in v["d3_pairs"]}
+
+
 def _d3_pres_score(v, inputs, ans):
     err = _describe_error(ans)
     if err:
@@ -247,9 +262,11 @@ def _d3_pres_score(v, inputs, ans):
     got = ans.get("PRESERVES")
     if not isinstance(got, dict):
         return 0.0, ["PRESERVES must be a dict"]
-    wrong = [k for k, val in PRESERVES_PAIRS.items() if got.get("|".join(k)) is not val]
+    expected = d3_expected(v)
+    if set(got) != set(expected):
+        return 0.0, ["PRESERVES must answer exactly YOUR eight (task, transform) pairs, printed above"]
     # All or nothing: a count of right pairs would let the self-check find the key by trial.
-    if wrong:
+    if any(got[k] is not val for k, val in expected.items()):
         return 0.0, ["PRESERVES: at least one pair is wrong (all eight must be right; the check "
                      "does not say which)"]
     return 2.0, ["PRESERVES: all eight pairs right"]

@@ -478,7 +478,8 @@ TABLE = {
 UNSEALED = {
     "01_intuition": {"ex1_tests": "a table of six true/false answers: a hash of it could be found by trying "
                                   "all 64 answers, so only your teacher checks it"},
-    "03_text": {"ex4_tests": "a table of true/false answers, checked by your teacher"},
+    "03_text": {"ex4_tests": "a table of true/false answers, checked as a whole by its own group seal "
+                             "(all right or not); where that cannot decide, by your teacher"},
     "05_audio": {"ex2_tests": "judged on signal + a·noise and on the SNR it reaches, not on a alone: "
                               "checked by your teacher"},
     "08_applications": {"ex1_tests": "the mask may differ from the reference in a few pixels (a count, not a "
