@@ -182,3 +182,46 @@ def test_grade_command_refuses_without_the_sandbox(monkeypatch, tmp_path, capsys
     assert rc == 2
     assert "install bubblewrap" in capsys.readouterr().err
     assert not (tmp_path / "gradebook.db").exists()
+
+
+@pytest.mark.skipif(sandbox.isolation_problem() is not None, reason="no grading sandbox")
+def test_warm_kernels_serve_one_student_each_and_are_gone_after(tmp_path):
+    """Kernels started ahead (teacher.grader.warm): the claim hands over the student id, the
+    imports are done but bind no name, the execution count is a cold kernel's, two kernels of
+    one grader never share a uid, and a closed kernel leaves no process and no folder."""
+    import dataclasses
+    import os
+
+    import psutil
+
+    from teacher.grader.engine import kernel_plan, student_env
+    from teacher.grader.warm import WarmPool
+
+    plan = kernel_plan("09_drills", limits=sandbox.Limits(), isolated=True)
+    other = dataclasses.replace(plan, env=(*plan.env, ("AUGCOURSE_EXTRA", "1")))
+    pool = WarmPool(1)
+    pool.fill(other)
+    stale = pool._ready[0]
+    pids, folders = [stale.sandbox.km.provisioner.process.pid], [stale.work.root]
+    assert pool.claim(plan) is None  # started for another plan: shut down, never adapted
+    pool.ahead = 2
+    pool.fill(plan)
+    a, b = pool.claim(plan), pool.claim(plan)
+    assert pool.claim(plan) is None
+    if os.geteuid() == 0:
+        assert a.sandbox.kernel_uid != b.sandbox.kernel_uid
+    pids += [k.sandbox.km.provisioner.process.pid for k in (a, b)]
+    folders += [k.work.root for k in (a, b)]
+    probe = ("import sys\nfrom helpers.drills.variant import variant\n"
+             "print(variant()['student'], 'sklearn' in sys.modules, 'helpers.drills.experiments' in sys.modules, "
+             "'torch' in globals(), get_ipython().execution_count)")
+    with a, b:
+        for kernel, student in ((a, "alice"), (b, "bob")):
+            assert kernel.hand_over(student_env(student))
+            outs: list = []
+            assert kernel.sandbox.execute(probe, 60, outs).status == "ok"
+            # a cold kernel: the guard's snapshot was execution 1, this cell is 2
+            assert "".join(o.get("text", "") for o in outs).split() == [student, "True", "True", "False", "2"]
+    for pid, folder in zip(pids, folders, strict=True):
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        assert not folder.exists()
