@@ -58,6 +58,10 @@ class GradeResult:
     status: str = "graded"
     seconds: float = 0.0
     autograded: object = None
+    # where the seconds went: prepare (read, restore), kernel (start, or claim of a warm one),
+    # cells, checks, verdicts, files (autograded notebook, feedback page, kernel shut-down),
+    # and the three slowest cells (their label: seconds)
+    timings: dict = field(default_factory=dict)
 
     @property
     def total(self) -> float:
@@ -100,6 +104,7 @@ class _Runner:
     def __init__(self, sandbox: Sandbox, limits: Limits, notes: list, guard: bool, snapshot_taken: bool = False):
         self.sb, self.limits, self.notes, self.guard = sandbox, limits, notes, guard
         self.history: list[str] = []
+        self.seconds: dict[str, float] = {}  # label -> seconds of each cell that ran
         self.restarts = 0
         self.start = time.monotonic()
         if not snapshot_taken:  # a warm kernel took it before its imports (teacher.grader.warm)
@@ -162,6 +167,7 @@ class _Runner:
                 self.notes.append("the kernel could not be restarted again: the remaining cells were not run")
             return r.status
         self.history.append(cell.source)
+        self.seconds[label] = r.seconds
         return r.status
 
     def reset(self) -> bool:
@@ -454,6 +460,8 @@ def grade_notebook(path, assignment: str, student_id: str | None = None, *, limi
     strategy.prepare(nb)
     plan = kernel_plan(assignment, limits=limits, variants=variants, threads=threads, root=root,
                        isolated=isolated, source_path=src_path)
+    clock = _Clock(result.timings, t0)
+    clock.lap("prepare")  # reading and restoring the notebook
     kernel = pool.claim(plan) if pool is not None else None
     kernel = kernel or SubmissionKernel(plan, student_env(student))
     with kernel:
@@ -466,14 +474,17 @@ def grade_notebook(path, assignment: str, student_id: str | None = None, *, limi
         sb, work = kernel.sandbox, kernel.work
         runner = _Runner(sb, limits, result.notes, guard=strategy.guard_course_modules,
                          snapshot_taken=snapshot_taken)
+        clock.lap("kernel")
         _run_cells(runner, nb)
+        clock.lap("cells")
         if sb.alive() or runner.recover():
             for problem in _tamper_report(sb, limits):
                 result.notes.append(f"detected: {problem}")
+        clock.lap("checks")
         strategy.score(sb, runner, nb, work, result, secret)
+        clock.lap("verdicts")
     result.parts = _scores(nb)
     result.autograded = nb
-    result.seconds = time.monotonic() - t0
     if autograded_path:
         Path(autograded_path).parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, str(autograded_path))
@@ -481,4 +492,19 @@ def grade_notebook(path, assignment: str, student_id: str | None = None, *, limi
         from .feedback import write_feedback
 
         write_feedback(result, feedback_html)
+    clock.lap("files")  # with the kernel's shut-down
+    result.timings.update(sorted(runner.seconds.items(), key=lambda kv: -kv[1])[:3])
+    result.seconds = time.monotonic() - t0
     return result
+
+
+class _Clock:
+    """Seconds between laps, written into ``timings`` under each lap's name."""
+
+    def __init__(self, timings: dict, start: float):
+        self.timings, self.last = timings, start
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+        self.last = now
