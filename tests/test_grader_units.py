@@ -195,7 +195,7 @@ def test_warm_kernels_serve_one_student_each_and_are_gone_after(tmp_path):
     import psutil
 
     from teacher.grader.engine import kernel_plan, student_env
-    from teacher.grader.warm import WarmPool
+    from teacher.grader.warm import SubmissionKernel, WarmPool, guard_snapshot_code
 
     plan = kernel_plan("09_drills", limits=sandbox.Limits(), isolated=True)
     other = dataclasses.replace(plan, env=(*plan.env, ("AUGCOURSE_EXTRA", "1")))
@@ -215,13 +215,19 @@ def test_warm_kernels_serve_one_student_each_and_are_gone_after(tmp_path):
     probe = ("import sys\nfrom helpers.drills.variant import variant\n"
              "print(variant()['student'], 'sklearn' in sys.modules, 'helpers.drills.experiments' in sys.modules, "
              "'torch' in globals(), get_ipython().execution_count)")
-    with a, b:
+    cold = SubmissionKernel(plan, student_env("carol"))  # as the grader starts one without a pool
+    with a, b, cold:
+        assert not cold.hand_over(student_env("carol"))  # nothing was run in it: the runner snapshots
+        assert cold.sandbox.execute(guard_snapshot_code(False), 60).status == "ok"
+        outs: list = []
+        assert cold.sandbox.execute(probe, 60, outs).status == "ok"
+        carol, *_, count = "".join(o.get("text", "") for o in outs).split()
+        assert carol == "carol"
         for kernel, student in ((a, "alice"), (b, "bob")):
             assert kernel.hand_over(student_env(student))
-            outs: list = []
+            outs = []
             assert kernel.sandbox.execute(probe, 60, outs).status == "ok"
-            # a cold kernel: the guard's snapshot was execution 1, this cell is 2
-            assert "".join(o.get("text", "") for o in outs).split() == [student, "True", "True", "False", "2"]
+            assert "".join(o.get("text", "") for o in outs).split() == [student, "True", "True", "False", count]
     for pid, folder in zip(pids, folders, strict=True):
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
         assert not folder.exists()
