@@ -38,7 +38,7 @@ from pathlib import Path
 
 import nbformat
 
-from .restore import is_solution
+from .restore import is_solution, is_test
 from .sandbox import Limits, Sandbox, Workspace
 
 # Always imported ahead: the guard's snapshot needs them, and every notebook uses them.
@@ -55,8 +55,11 @@ def guard_snapshot_code(course_modules: bool) -> str:
 
 @functools.lru_cache(maxsize=16)
 def notebook_modules(path: str) -> tuple[str, ...]:
-    """Modules the source notebook at ``path`` imports in the cells every submission runs
-    (course and test cells, not the solution cells), in order, teacher side left out.
+    """Modules the source notebook at ``path`` imports before its first exercise (the course
+    cells that run before any student cell), in order, teacher side left out. Imports of later
+    cells are not done ahead: a student's cell before them may change what they find (a
+    replaced ``sys.modules`` entry, an import hook), and a kernel started ahead must give the
+    same result as a cold one.
 
     ``import a.b`` gives ``a.b``; ``from a.b import c`` gives ``a.b:c``: ``a.b``, and its
     submodule ``c`` only where ``a.b`` has no attribute ``c``, as Python's own ``from`` import
@@ -64,7 +67,9 @@ def notebook_modules(path: str) -> tuple[str, ...]:
     nb = nbformat.read(path, as_version=4)
     found: list[str] = list(BASE_MODULES)
     for cell in nb.cells:
-        if cell.cell_type != "code" or is_solution(cell):
+        if is_solution(cell) or is_test(cell):
+            break
+        if cell.cell_type != "code":
             continue
         try:
             tree = ast.parse(cell.source)
