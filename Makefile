@@ -85,8 +85,10 @@ ASSIGNMENT ?= 09_drills
 SUBMITTED ?= submitted
 WORKERS ?=
 DB_URL ?=
+# kernels each worker keeps started ahead (default 1); WARM=0: every kernel starts cold
+WARM ?=
 grade: setup
-	$(PY) -m teacher.grader grade $(ASSIGNMENT) --submitted $(SUBMITTED) $(if $(WORKERS),--workers $(WORKERS),) $(if $(DB_URL),--db-url $(DB_URL),)
+	$(PY) -m teacher.grader grade $(ASSIGNMENT) --submitted $(SUBMITTED) $(if $(WORKERS),--workers $(WORKERS),) $(if $(DB_URL),--db-url $(DB_URL),) $(if $(WARM),--warm-kernels $(WARM),)
 
 # Self-check (students): your own copy is checked, never modified. In the handout: visible tests
 # and sealed checks (helpers.selfcheck); in the full course folder: the teacher's hidden tests.

@@ -182,3 +182,52 @@ def test_grade_command_refuses_without_the_sandbox(monkeypatch, tmp_path, capsys
     assert rc == 2
     assert "install bubblewrap" in capsys.readouterr().err
     assert not (tmp_path / "gradebook.db").exists()
+
+
+@pytest.mark.skipif(sandbox.isolation_problem() is not None, reason="no grading sandbox")
+def test_warm_kernels_serve_one_student_each_and_are_gone_after(tmp_path):
+    """Kernels started ahead (teacher.grader.warm): the claim hands over the student id, the
+    imports of the cells before the first exercise are done (not later ones) but bind no name, the execution count is a cold kernel's, two kernels of
+    one grader never share a uid, and a closed kernel leaves no process and no folder."""
+    import dataclasses
+    import os
+
+    import psutil
+
+    from teacher.grader.engine import kernel_plan, student_env
+    from teacher.grader.warm import SubmissionKernel, WarmPool, guard_snapshot_code
+
+    plan = kernel_plan("09_drills", limits=sandbox.Limits(), isolated=True)
+    other = dataclasses.replace(plan, env=(*plan.env, ("AUGCOURSE_EXTRA", "1")))
+    pool = WarmPool(1)
+    pool.fill(other)
+    stale = pool._ready[0]
+    pids, folders = [stale.sandbox.km.provisioner.process.pid], [stale.work.root]
+    assert pool.claim(plan) is None  # started for another plan: shut down, never adapted
+    pool.ahead = 2
+    pool.fill(plan)
+    a, b = pool.claim(plan), pool.claim(plan)
+    assert pool.claim(plan) is None
+    if os.geteuid() == 0:
+        assert a.sandbox.kernel_uid != b.sandbox.kernel_uid
+    pids += [k.sandbox.km.provisioner.process.pid for k in (a, b)]
+    folders += [k.work.root for k in (a, b)]
+    probe = ("import sys\nfrom helpers.drills.variant import variant\n"
+             "print(variant()['student'], 'helpers.image' in sys.modules, 'helpers.drills.experiments' in sys.modules, "
+             "'torch' in globals(), get_ipython().execution_count)")
+    cold = SubmissionKernel(plan, student_env("carol"))  # as the grader starts one without a pool
+    with a, b, cold:
+        assert not cold.hand_over(student_env("carol"))  # nothing was run in it: the runner snapshots
+        assert cold.sandbox.execute(guard_snapshot_code(False), 60).status == "ok"
+        outs: list = []
+        assert cold.sandbox.execute(probe, 60, outs).status == "ok"
+        carol, *_, count = "".join(o.get("text", "") for o in outs).split()
+        assert carol == "carol"
+        for kernel, student in ((a, "alice"), (b, "bob")):
+            assert kernel.hand_over(student_env(student))
+            outs = []
+            assert kernel.sandbox.execute(probe, 60, outs).status == "ok"
+            assert "".join(o.get("text", "") for o in outs).split() == [student, "True", "False", "False", count]
+    for pid, folder in zip(pids, folders, strict=True):
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        assert not folder.exists()

@@ -1,6 +1,6 @@
 """Command line of the course's grader.
 
-    python -m teacher.grader grade 09_drills --submitted submitted --workers 2 [--no-isolation]
+    python -m teacher.grader grade 09_drills --submitted submitted --workers 2 [--cold-kernels] [--no-isolation]
     python -m teacher.grader check [NOTEBOOK.ipynb ...] [--assignment 09_drills] [--student ID]
     python -m teacher.grader student ID
 
@@ -42,6 +42,15 @@ def _limits(args, cfg: dict) -> Limits:
 def _limits_given(args, cfg: dict) -> bool:
     keys = ("cell_timeout", "notebook_timeout", "memory_bytes")
     return any(getattr(args, k, None) is not None or k in cfg for k in keys)
+
+
+def _warm_kernels(args, cfg: dict) -> int:
+    if args.cold_kernels:
+        return 0
+    n = args.warm_kernels if args.warm_kernels is not None else int(cfg.get("warm_kernels", 1))
+    if n < 0:
+        raise SystemExit(f"error: --warm-kernels must be 0 or more, got {n}")
+    return n
 
 
 def _student(args) -> int:
@@ -113,6 +122,10 @@ def main(argv=None) -> int:
                    help="PostgreSQL rounds: seconds after which a silent grader's claim is taken over (120)")
     g.add_argument("--student", action="append", help="grade only these students")
     g.add_argument("--no-variants", action="store_true", help="every student gets the same numbers")
+    g.add_argument("--warm-kernels", type=int, default=None, metavar="N",
+                   help="kernels each worker keeps started ahead, imports done, in their sandboxes (default 1)")
+    g.add_argument("--cold-kernels", action="store_true",
+                   help="start every submission's kernel when its grading starts (same as --warm-kernels 0)")
     g.add_argument("--no-isolation", action="store_true",
                    help="run submissions WITHOUT the bubblewrap sandbox: they can then read the solutions, "
                         "write the gradebook and the course, and kill the grader; only for code you trust")
@@ -145,7 +158,7 @@ def main(argv=None) -> int:
     ccfg = ClassConfig(args.assignment, args.submitted, workers=args.workers or int(cfg.get("workers", 0))
                        or os.cpu_count() or 1, db_url=args.db_url or cfg.get("db_url"), limits=limits,
                        variants=variants, secret=secret, students=args.student,
-                       isolate=not args.no_isolation,
+                       isolate=not args.no_isolation, warm_kernels=_warm_kernels(args, cfg),
                        lease_seconds=args.lease_seconds or float(cfg.get("lease_seconds", 120)))
     if not args.submitted.is_dir():
         parser.error(f"no submissions folder {args.submitted}")

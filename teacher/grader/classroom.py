@@ -27,10 +27,11 @@ from pathlib import Path
 
 import nbformat
 
-from .engine import ROOT, GradeResult, grade_notebook, source_notebook
+from .engine import ROOT, GradeResult, grade_notebook, kernel_plan, source_notebook
 from .report import write_report
 from .restore import is_grade, is_solution, meta
 from .sandbox import Limits, require_isolation
+from .warm import process_pool
 
 
 @dataclass
@@ -48,6 +49,7 @@ class ClassConfig:
     students: list | None = None
     isolate: bool = True
     lease_seconds: float = 120.0  # shared PostgreSQL rounds: a dead grader's claim expires after this
+    warm_kernels: int = 1  # kernels each worker keeps started ahead (teacher.grader.warm); 0: cold kernels
 
     @property
     def out_root(self) -> Path:
@@ -77,7 +79,40 @@ def find_submissions(submitted: Path, assignment: str) -> list[tuple[str, Path |
     return rows
 
 
-def _grade_one(student: str, path: str | None, cfg: ClassConfig) -> GradeResult:
+def _plan(cfg: ClassConfig):
+    return kernel_plan(cfg.assignment, limits=cfg.limits, variants=cfg.variants, root=cfg.course_root,
+                       isolated=cfg.isolate)
+
+
+def warm_up(cfg: ClassConfig, remaining=None) -> None:
+    """Start this worker process's kernels ahead (``cfg.warm_kernels``); ``remaining``: the
+    round's count of submissions no worker has taken yet (a shared ``multiprocessing.Value``)."""
+    global _REMAINING
+    _REMAINING = remaining
+    pool = process_pool(cfg.warm_kernels)
+    if pool is not None:
+        try:
+            pool.fill(_plan(cfg))
+        except Exception as e:  # noqa: BLE001 - the first submission then starts cold
+            print(f"grader: could not start a kernel ahead ({type(e).__name__}: {e})", file=sys.stderr)
+
+
+_REMAINING = None
+
+
+def _more_to_come() -> bool:
+    """Whether a submission no worker has taken is left after this one (True when unknown)."""
+    if _REMAINING is None:
+        return True
+    with _REMAINING.get_lock():
+        _REMAINING.value -= 1
+        return _REMAINING.value > 0
+
+
+def _grade_one(student: str, path: str | None, cfg: ClassConfig, more: bool | None = None) -> GradeResult:
+    """Grade one student; ``more``: whether to start a kernel ahead for a next submission
+    (default: ask the round's shared count)."""
+    more = _more_to_come() if more is None else more
     out = cfg.out_root
     src = source_notebook(cfg.assignment, None, cfg.course_root)
     name = src.name
@@ -92,7 +127,7 @@ def _grade_one(student: str, path: str | None, cfg: ClassConfig) -> GradeResult:
             path, cfg.assignment, student, limits=cfg.limits, variants=cfg.variants, secret=cfg.secret,
             autograded_path=out / "autograded" / student / cfg.assignment / name,
             feedback_html=out / "feedback" / student / cfg.assignment / (Path(name).stem + ".html"),
-            root=cfg.course_root, isolate=cfg.isolate)
+            root=cfg.course_root, isolate=cfg.isolate, pool=process_pool(cfg.warm_kernels), refill=more)
     except Exception as e:  # noqa: BLE001 - one student's failure must not stop the class
         result = GradeResult(student, cfg.assignment, name, status="failed",
                              notes=[f"grading failed ({type(e).__name__}: {e}); scored 0"])
@@ -159,7 +194,10 @@ def grade_class(cfg: ClassConfig, progress=None) -> list[GradeResult]:
         # spawn, not fork: a forked child of a process that already ran torch can deadlock in
         # torch's thread pool (seen as a grader hanging in log_softmax).
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=max(1, cfg.workers), mp_context=ctx) as pool:
+        remaining = ctx.Value("i", len(subs))
+        workers = max(1, min(cfg.workers, len(subs)))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=warm_up,
+                                 initargs=(cfg, remaining)) as pool:
             futures = {pool.submit(_grade_one, s, str(p) if p else None, cfg): s for s, p in subs}
             for fut in as_completed(futures):
                 student = futures[fut]

@@ -26,7 +26,6 @@ import os
 import secrets
 import stat
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,8 @@ from teacher.secret import DEFAULT_SECRET, course_secret  # noqa: F401 - DEFAULT
 
 from .restore import is_grade, is_solution, is_test, meta, restore, strip_hidden
 from .sandbox import Limits, Sandbox, isolation_problem, require_isolation
+from .sandbox import Workspace as _Workspace
+from .warm import KernelPlan, SubmissionKernel, WarmPool, guard_snapshot_code, notebook_modules
 
 ROOT = course_root()
 TRUSTED_ASSIGNMENTS = ("09_drills",)
@@ -57,6 +58,10 @@ class GradeResult:
     status: str = "graded"
     seconds: float = 0.0
     autograded: object = None
+    # where the seconds went: prepare (read, restore), kernel (start, or claim of a warm one),
+    # cells, checks, verdicts, files (autograded notebook, feedback page, kernel shut-down),
+    # and the three slowest cells (their label: seconds)
+    timings: dict = field(default_factory=dict)
 
     @property
     def total(self) -> float:
@@ -96,12 +101,14 @@ class _Runner:
     """Runs cells with restart-and-replay on kernel death. ``guard``: snapshot every course
     module (the in-kernel tests compare with them), not only builtins and torch/numpy."""
 
-    def __init__(self, sandbox: Sandbox, limits: Limits, notes: list, guard: bool):
+    def __init__(self, sandbox: Sandbox, limits: Limits, notes: list, guard: bool, snapshot_taken: bool = False):
         self.sb, self.limits, self.notes, self.guard = sandbox, limits, notes, guard
         self.history: list[str] = []
+        self.seconds: dict[str, float] = {}  # label -> seconds of each cell that ran
         self.restarts = 0
         self.start = time.monotonic()
-        self.sb.execute(self._snapshot_code(), self._setup_timeout())
+        if not snapshot_taken:  # a warm kernel took it before its imports (teacher.grader.warm)
+            self.sb.execute(self._snapshot_code(), self._setup_timeout())
 
     def _setup_timeout(self) -> float:
         # The guard's snapshot imports torch: the grader's own set-up, not a student's cell, so
@@ -111,8 +118,7 @@ class _Runner:
     def _snapshot_code(self) -> str:
         # The drills' verdicts are computed outside the kernel: there the guard only needs the
         # builtins and comparison functions, not every course module (saves seconds a student).
-        return ("import helpers.guard as _augcourse_guard\n"
-                f"_augcourse_guard.snapshot(course_modules={self.guard!r})")
+        return guard_snapshot_code(self.guard)
 
     def time_left(self) -> float:
         return self.limits.notebook_timeout - (time.monotonic() - self.start)
@@ -161,6 +167,7 @@ class _Runner:
                 self.notes.append("the kernel could not be restarted again: the remaining cells were not run")
             return r.status
         self.history.append(cell.source)
+        self.seconds[label] = r.seconds
         return r.status
 
     def reset(self) -> bool:
@@ -377,27 +384,6 @@ def strategy_for(assignment: str, variants: bool = True):
     return TrustedVerdicts(variants) if assignment in TRUSTED_ASSIGNMENTS else InKernelTests()
 
 
-@dataclass
-class _Workspace:
-    """The grader's folders for one submission: ``kernel`` (the kernel may write: sockets,
-    connection file, answers) and ``inputs`` (hidden inputs; the kernel may only read)."""
-
-    root: Path
-
-    @property
-    def kernel(self) -> Path:
-        return self.root / "kernel"
-
-    @property
-    def inputs(self) -> Path:
-        return self.root / "inputs"
-
-    def create(self) -> _Workspace:
-        self.kernel.mkdir()
-        self.inputs.mkdir()
-        return self
-
-
 def _should_isolate(isolate: bool | None) -> bool:
     if isolate is None:  # a student's self-check: confined where bubblewrap works
         return isolation_problem() is None
@@ -416,10 +402,30 @@ def _run_cells(runner: _Runner, nb) -> None:
             _calm_stderr(cell)
 
 
+def kernel_plan(assignment: str, *, limits: Limits, variants: bool = True, threads: int | None = 1,
+                root: Path = ROOT, isolated: bool = True, source_path: Path | None = None) -> KernelPlan:
+    """What every kernel of ``assignment`` starts with, whoever's submission it will grade
+    (the student id comes at hand-over: ``student_env``)."""
+    env = {"AUGCOURSE_VARIANTS": "1" if variants else "0", "AUGCOURSE_STATIC": "1", "MPLBACKEND": "Agg",
+           "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    if threads is not None:
+        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    source_path = source_path or source_notebook(assignment, None, root)
+    return KernelPlan(isolated=bool(isolated), course_root=str(root), limits=limits, env=tuple(sorted(env.items())),
+                      guard_course_modules=strategy_for(assignment, variants).guard_course_modules,
+                      modules=notebook_modules(str(source_path)))
+
+
+def student_env(student: str) -> dict:
+    """The kernel's environment that is the student's own: their id (``helpers.drills.variant``)."""
+    return {"AUGCOURSE_STUDENT_ID": student}
+
+
 def grade_notebook(path, assignment: str, student_id: str | None = None, *, limits: Limits | None = None,
                    variants: bool = True, secret: str | None = None, feedback_html=None,
                    autograded_path=None, root: Path = ROOT, threads: int | None = 1,
-                   isolate: bool | None = None) -> GradeResult:
+                   isolate: bool | None = None, pool: WarmPool | None = None,
+                   refill: bool = True) -> GradeResult:
     """Grade the notebook at ``path`` for ``assignment`` without touching any gradebook.
 
     Never modifies ``path``. ``feedback_html`` / ``autograded_path``: where to write the
@@ -428,7 +434,10 @@ def grade_notebook(path, assignment: str, student_id: str | None = None, *, limi
     of the kernel's math libraries (1 when several submissions are graded side by side; None
     leaves the machine's default, for a student checking one notebook). ``isolate``: True runs
     the kernel in the bubblewrap sandbox (``SandboxUnavailable`` where it cannot), False runs
-    it unconfined, None (default) confines it where bubblewrap works.
+    it unconfined, None (default) confines it where bubblewrap works. ``pool``: kernels started
+    ahead (``teacher.grader.warm``); the submission takes one when one waits for the same plan,
+    and, with ``refill``, starts the next one before its own cells run. Without a pool (or with
+    an empty one) the kernel starts cold, here.
     """
     t0 = time.monotonic()
     path = Path(path)
@@ -449,23 +458,33 @@ def grade_notebook(path, assignment: str, student_id: str | None = None, *, limi
     result.notes += notes
     strategy = strategy_for(assignment, variants)
     strategy.prepare(nb)
-    env = {"AUGCOURSE_STUDENT_ID": student, "AUGCOURSE_VARIANTS": "1" if variants else "0",
-           "AUGCOURSE_STATIC": "1", "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    if threads is not None:
-        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
-    with tempfile.TemporaryDirectory(prefix="augcourse-grade-") as tmp:
-        work = _Workspace(Path(tmp)).create()
-        with Sandbox(str(work.kernel), env, limits, isolated=isolated, course_root=root,
-                     readonly=(work.inputs,)) as sb:
-            runner = _Runner(sb, limits, result.notes, guard=strategy.guard_course_modules)
-            _run_cells(runner, nb)
-            if sb.alive() or runner.recover():
-                for problem in _tamper_report(sb, limits):
-                    result.notes.append(f"detected: {problem}")
-            strategy.score(sb, runner, nb, work, result, secret)
+    plan = kernel_plan(assignment, limits=limits, variants=variants, threads=threads, root=root,
+                       isolated=isolated, source_path=src_path)
+    clock = _Clock(result.timings, t0)
+    clock.lap("prepare")  # reading and restoring the notebook
+    kernel = pool.claim(plan) if pool is not None else None
+    kernel = kernel or SubmissionKernel(plan, student_env(student))
+    with kernel:
+        snapshot_taken = kernel.hand_over(student_env(student))
+        if pool is not None and refill:
+            try:
+                pool.fill(plan)  # the next submission's kernel imports while this one is graded
+            except Exception as e:  # noqa: BLE001 - the next submission then starts cold
+                print(f"grader: could not start a kernel ahead ({type(e).__name__}: {e})", file=sys.stderr)
+        sb, work = kernel.sandbox, kernel.work
+        runner = _Runner(sb, limits, result.notes, guard=strategy.guard_course_modules,
+                         snapshot_taken=snapshot_taken)
+        clock.lap("kernel")
+        _run_cells(runner, nb)
+        clock.lap("cells")
+        if sb.alive() or runner.recover():
+            for problem in _tamper_report(sb, limits):
+                result.notes.append(f"detected: {problem}")
+        clock.lap("checks")
+        strategy.score(sb, runner, nb, work, result, secret)
+        clock.lap("verdicts")
     result.parts = _scores(nb)
     result.autograded = nb
-    result.seconds = time.monotonic() - t0
     if autograded_path:
         Path(autograded_path).parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, str(autograded_path))
@@ -473,4 +492,19 @@ def grade_notebook(path, assignment: str, student_id: str | None = None, *, limi
         from .feedback import write_feedback
 
         write_feedback(result, feedback_html)
+    clock.lap("files")  # with the kernel's shut-down
+    result.timings.update(sorted(runner.seconds.items(), key=lambda kv: -kv[1])[:3])
+    result.seconds = time.monotonic() - t0
     return result
+
+
+class _Clock:
+    """Seconds between laps, written into ``timings`` under each lap's name."""
+
+    def __init__(self, timings: dict, start: float):
+        self.timings, self.last = timings, start
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+        self.last = now

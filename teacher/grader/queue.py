@@ -141,6 +141,16 @@ def pending_count(conn, assignment: str) -> int:
     return n
 
 
+def unclaimed_count(conn, assignment: str) -> int:
+    """Students no grader holds a live claim on (whether a kernel started ahead will be used)."""
+    from sqlalchemy import text
+
+    n = conn.execute(text("SELECT count(*) FROM augcourse_queue WHERE assignment = :a AND state = 'pending' "
+                          "AND (lease_until IS NULL OR lease_until < now())"), {"a": assignment}).scalar_one()
+    conn.commit()
+    return n
+
+
 class _Heartbeat(threading.Thread):
     """Pushes the lease of ``token`` forward every third of ``lease_seconds`` until stopped."""
 
@@ -204,12 +214,15 @@ def worker_loop(cfg, owner: str) -> int:
     """Claim, grade and record until the round is done; returns how many verdicts this worker recorded."""
     from nbgrader.api import Gradebook
 
-    from .classroom import _grade_one
+    from .classroom import _grade_one, warm_up
+    from .warm import process_pool
 
     engine = _engine(cfg.db_url)
     stem = source_notebook(cfg.assignment, None, cfg.course_root).stem
     recorded = 0
     with Gradebook(cfg.db_url) as gb, engine.connect() as conn:
+        if unclaimed_count(conn, cfg.assignment) > 0:
+            warm_up(cfg)
         while True:
             token = f"{owner}:{uuid.uuid4().hex[:8]}"
             claimed = claim_next(conn, cfg.assignment, token, cfg.lease_seconds)
@@ -222,11 +235,14 @@ def worker_loop(cfg, owner: str) -> int:
             beat = _Heartbeat(engine, cfg.assignment, student, token, cfg.lease_seconds)
             beat.start()
             try:
-                result = _grade_one(student, str(Path(cfg.submitted) / rel) if rel else None, cfg)
+                result = _grade_one(student, str(Path(cfg.submitted) / rel) if rel else None, cfg,
+                                    more=unclaimed_count(conn, cfg.assignment) > 0)
             finally:
                 beat.stop()
             result.autograded = None
             recorded += record_verdict(engine, gb, result, stem, token)
+    if (pool := process_pool(cfg.warm_kernels)) is not None:
+        pool.close()  # a kernel started for a submission another grader took
     engine.dispose()
     return recorded
 

@@ -43,6 +43,7 @@ switch). ``isolated=False`` runs the same kernel without bubblewrap (a student's
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import shutil
 import subprocess
@@ -70,6 +71,10 @@ SYSTEM_ETC = ("passwd", "group", "nsswitch.conf", "ld.so.cache", "ld.so.conf", "
               "alternatives", "fonts", "mime.types", "ssl")
 SCRATCH_BYTES = 512 * 1024**2  # size of the kernel's home and /tmp (memory folders)
 KERNEL_UID_BASE = 2_100_000_000  # a grader running as root gives each kernel a uid of its own
+# Kernels of one grading process alive at once (the one grading and those started ahead,
+# ``teacher.grader.warm``) each get a uid of their own, so the per-uid process limit of one
+# never starves another.
+UIDS_PER_PROCESS = 32
 MAX_PROCESSES = 512  # threads and processes of one kernel's uid (root grader only: the uid is its own)
 INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`, which "
                 "`bash scripts/setup_system.sh` does)")
@@ -100,6 +105,27 @@ class Limits:
     interrupt_grace: float = 3.0
     max_restarts: int = 3
     startup_timeout: float = 60.0
+
+
+@dataclass
+class Workspace:
+    """The grader's folders for one submission: ``kernel`` (the kernel may write: sockets,
+    connection file, answers) and ``inputs`` (hidden inputs; the kernel may only read)."""
+
+    root: Path
+
+    @property
+    def kernel(self) -> Path:
+        return self.root / "kernel"
+
+    @property
+    def inputs(self) -> Path:
+        return self.root / "inputs"
+
+    def create(self) -> Workspace:
+        self.kernel.mkdir()
+        self.inputs.mkdir()
+        return self
 
 
 @dataclass
@@ -274,6 +300,15 @@ def require_isolation() -> None:
 
 
 # ---------------------------------------------------------------------------------- the kernel
+_uid_serial = itertools.count()
+
+
+def _next_kernel_uid() -> int:
+    """A uid for the next kernel of this grading process (root grader only), distinct from
+    those of the process's other live kernels (at most ``UIDS_PER_PROCESS`` at once)."""
+    return KERNEL_UID_BASE + (os.getpid() % 1_000_000) * UIDS_PER_PROCESS + next(_uid_serial) % UIDS_PER_PROCESS
+
+
 def _kernel_log() -> dict:
     """Where the kernel's own log goes: nowhere (it is not the student's output), unless
     ``AUGCOURSE_GRADER_DEBUG`` is set."""
@@ -319,21 +354,29 @@ class Sandbox:
     readonly: tuple = ()
 
     def __enter__(self):
+        self.open()
+        return self
+
+    def open(self, wait: bool = True) -> Sandbox:
+        """Start the kernel; ``wait=False`` returns as soon as it is launched (a warm kernel:
+        :meth:`send` may queue code for it at once, :meth:`settle` waits for that code)."""
         self._starts = 0
+        self._pending: list[str] = []
         self.exchange = Path(self.cwd)
         self.home = Path("/home/student") if self.isolated else self.exchange / "home"
         if self.isolated:
             require_isolation()
         else:
             self.home.mkdir(exist_ok=True)
-        self._start()
+        self.kernel_uid = _next_kernel_uid() if self.isolated and os.geteuid() == 0 else -1
+        self._start(wait)
         return self
 
     def __exit__(self, *exc):
         self.close()
 
     # ------------------------------------------------------------------ kernel life
-    def _start(self):
+    def _start(self, wait: bool = True):
         self._starts += 1
         km = _ConfinedKernelManager(kernel_name="python3", transport="ipc",
                                     connection_file=str(self.exchange / f"kernel-{self._starts}.json"))
@@ -342,8 +385,8 @@ class Sandbox:
         km.address_space = self.limits.address_space_bytes
         if self.isolated:
             km.launch_prefix = bwrap_args(self.exchange, self.home, self.course_root, self.readonly)
-            if os.geteuid() == 0:
-                km.kernel_uid = KERNEL_UID_BASE + os.getpid() % 1_000_000
+            if self.kernel_uid >= 0:
+                km.kernel_uid = self.kernel_uid
                 os.chown(self.exchange, km.kernel_uid, km.kernel_uid)
         self.km = km
         env = kernel_env(self.env, self.home)
@@ -351,7 +394,38 @@ class Sandbox:
                         env=env, **_kernel_log())
         self.kc = km.client()
         self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=self.limits.startup_timeout)
+        if wait:
+            self.kc.wait_for_ready(timeout=self.limits.startup_timeout)
+
+    def send(self, code: str, store_history: bool = False) -> None:
+        """Queue ``code`` for the kernel without waiting (the grader's own set-up code: a
+        warm kernel's imports). ZeroMQ holds the request until the kernel is listening."""
+        self._pending.append(self.kc.execute(code, silent=False, store_history=store_history,
+                                             allow_stdin=False, stop_on_error=False))
+
+    def settle(self, timeout: float) -> bool:
+        """Wait until the kernel has run everything :meth:`send` queued and is ready for more.
+
+        True when every queued execution ended without an error and the kernel answers; False
+        when it failed, died or ran past ``timeout`` seconds (then the caller restarts it)."""
+        deadline = time.monotonic() + timeout
+        pending, ok = set(self._pending), True
+        self._pending = []
+        while pending:
+            if time.monotonic() > deadline or not self.km.is_alive():
+                return False
+            try:
+                reply = self.kc.get_shell_msg(timeout=0.5)
+            except Empty:
+                continue
+            if reply["parent_header"].get("msg_id") in pending:
+                pending.discard(reply["parent_header"]["msg_id"])
+                ok = ok and reply["content"].get("status") == "ok"
+        try:  # the replies came on the shell channel: make sure outputs (IOPub) flow too
+            self.kc.wait_for_ready(timeout=max(1.0, deadline - time.monotonic()))
+        except RuntimeError:
+            return False
+        return ok
 
     def close(self):
         try:
@@ -380,11 +454,13 @@ class Sandbox:
             return 0
 
     # ------------------------------------------------------------------ one execution
-    def execute(self, code: str, timeout: float, outputs: list | None = None) -> CellRun:
+    def execute(self, code: str, timeout: float, outputs: list | None = None,
+                store_history: bool = True) -> CellRun:
         """Run ``code``; append its outputs (capped) to ``outputs``. Never raises for the
-        student's sake: the status says what happened."""
+        student's sake: the status says what happened. ``store_history=False``: the grader's
+        own code, which leaves the execution count (and ``In``/``Out``) as it was."""
         start = time.monotonic()
-        msg_id = self.kc.execute(code, store_history=True, allow_stdin=False, stop_on_error=False)
+        msg_id = self.kc.execute(code, store_history=store_history, allow_stdin=False, stop_on_error=False)
         outs = outputs if outputs is not None else []
         budget = [self.limits.max_output_bytes]
         deadline, interrupted, status = start + timeout, False, None
