@@ -118,3 +118,20 @@ def test_cpu_uint8_crop_and_resize_run_in_uint8_like_torchvision(x):
     # the float path (float input) agrees inside the image to the uint8 rounding
     slow = I.Pipeline([I.RandomResizedCrop(24), I.RandomHorizontalFlip()])(x.float() / 255, generator=2)
     assert (out - slow)[..., 1:-1, 1:-1].abs().max() <= 1.01 / 255
+
+
+def test_uint8_resize_writes_rows_in_the_asked_order_and_channels_last(x):
+    # the pipeline resizes straight into its block order: row j must be sample order[j]
+    from helpers.image.pipeline import crop_boxes, resize_crops_uint8
+
+    pipe = I.Pipeline([I.RandomResizedCrop(24), I.RandomHorizontalFlip()])
+    plans = pipe.sample(24, (3, 40, 48), generator=torch.Generator().manual_seed(3))
+    boxes = crop_boxes(*plans[0][1:])
+    assert boxes is not None
+    plain = resize_crops_uint8(x, boxes, (24, 24))
+    order = torch.randperm(24, generator=torch.Generator().manual_seed(4))
+    ordered = resize_crops_uint8(x, boxes, (24, 24), 2, order=order)
+    assert ordered.shape == (24, 3, 24, 24) and ordered.dtype == torch.uint8
+    assert ordered.is_contiguous(memory_format=torch.channels_last)
+    assert torch.equal(ordered, plain[order])
+    assert not torch.equal(ordered, plain)  # the order was not the identity

@@ -96,7 +96,12 @@ def color_jitter(x: torch.Tensor, params: dict, compile=_compiled) -> torch.Tens
     order, apply = params["order"], params.get("apply")
     if not bool((order == order[0]).all()) or (apply is not None and bool(apply.any() != apply.all())):
         return None
-    w = compile(to_float)(x) if x.dtype == torch.uint8 else x.to(torch.float32, copy=True)
+    if x.dtype == torch.uint8 and x.is_contiguous():
+        w = compile(to_float)(x)
+    else:  # channels-last uint8 (the uint8 resize's output): eager copy converts the layout faster
+        w = torch.empty(x.shape, dtype=torch.float32, device=x.device).copy_(x)
+        if x.dtype == torch.uint8:
+            w.mul_(1.0 / 255.0)
     if apply is not None and not bool(apply[0]):
         return w
     for op in order[0].tolist():
@@ -121,7 +126,8 @@ def run_compiled(x: torch.Tensor, params: dict) -> torch.Tensor | None:
     if _STATE["failed"]:
         return None
     n = x.shape[0]
-    x = x.contiguous()
+    if not (x.dtype == torch.uint8 and x.is_contiguous(memory_format=torch.channels_last)):
+        x = x.contiguous()
     if n == 1:
         x = torch.cat((x, x))
         params = {k: (torch.cat((v, v)) if isinstance(v, torch.Tensor) and v.ndim else v)

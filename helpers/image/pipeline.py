@@ -137,12 +137,14 @@ class Pipeline(nn.Module):
         return self._targets(unbatch(out, single), plans, mask, boxes, single, (H, W), B)
 
     def _run_blocks(self, xb, plans, float_mode, integer, out_dtype, workers=1):
+        boxes = None
         if float_mode and xb.dtype == torch.uint8 and xb.device.type == "cpu" and plans \
                 and plans[0][0] == "warp":
             boxes = crop_boxes(plans[0][1], plans[0][2], plans[0][3])
             if boxes is not None:  # crop and resize on uint8 first, as albumentations does
-                xb, plans = resize_crops_uint8(xb, boxes, plans[0][1].out_size, workers), plans[1:]
-        B, C, H, W = xb.shape
+                resized_size, plans = plans[0][1].out_size, plans[1:]
+        B, C = xb.shape[:2]
+        H, W = resized_size if boxes is not None else xb.shape[2:]
         sizes = [p[1].out_size for p in plans if p[0] == "warp"] + [(H, W)]
         sample_bytes = 4 * C * max(h * w for h, w in sizes)
         work_dtype = out_dtype if float_mode else (torch.float32 if integer else xb.dtype)
@@ -150,6 +152,9 @@ class Pipeline(nn.Module):
         bound = 255.0 if integer else 1.0
         fused = not integer and xb.device.type == "cpu" and C == 3 and self._fuses(plans, work_dtype)
         perm, blocks = self._blocks(plans, B, sample_bytes, xb.device)
+        if boxes is not None:  # resized straight into block order: blocks are plain slices
+            xb = resize_crops_uint8(xb, boxes, (H, W), workers, order=perm)
+        in_order = boxes is not None
         if perm is not None:  # put samples in block order once, so blocks are plain slices
             plans = [(p[0], p[1].select(perm), *p[2:]) if p[0] == "warp" else
                      (p[0], p[1], _select(p[1], p[2], perm)) for p in plans]
@@ -161,7 +166,7 @@ class Pipeline(nn.Module):
         def run(s):
             nonlocal out
             n = s.stop - s.start
-            rows = xb[s] if perm is None else torch.index_select(
+            rows = xb[s] if perm is None or in_order else torch.index_select(
                 xb, 0, perm[s], out=scratch("pipeline.rows", (n, C, H, W), xb))
             w = run_compiled(rows, _select(plans[0][1], plans[0][2], s)) if fused else None
             if w is None:
@@ -296,23 +301,29 @@ def _in_workers(fn, items: list, workers: int) -> None:
         list(pool.map(part, range(workers)))
 
 
-def resize_crops_uint8(xb: torch.Tensor, boxes: torch.Tensor, size, workers: int = 1) -> torch.Tensor:
+def resize_crops_uint8(xb: torch.Tensor, boxes: torch.Tensor, size, workers: int = 1, *,
+                       order: torch.Tensor | None = None) -> torch.Tensor:
     """Crop each uint8 image to its box and resize it to ``size`` (bilinear), staying in uint8.
 
-    ``xb``: ``(B, C, H, W)`` uint8 on the CPU; ``boxes``: ``(B, 6)`` from :func:`crop_boxes`.
-    Returns ``(B, C, h, w)`` uint8. Uses torch's native uint8 resize
-    (vectorised, on channels-last images: the path torchvision's ``resize`` takes for uint8),
-    which equals ``torchvision.transforms.v2.functional.resized_crop(..., antialias=False)``:
+    ``xb``: ``(B, C, H, W)`` uint8 on the CPU; ``boxes``: ``(B, 6)`` from :func:`crop_boxes`;
+    ``order``: optional ``(B,)`` int64, row ``j`` of the result is sample ``order[j]``.
+    Returns ``(B, C, h, w)`` uint8 in channels-last memory (``.is_contiguous(memory_format=
+    torch.channels_last)``): the layout torch's fast uint8 resize writes, kept because the
+    float conversion that follows reads it as fast as planar images, while turning it planar
+    in uint8 would cost as much as the resize. Equals
+    ``torchvision.transforms.v2.functional.resized_crop(..., antialias=False)``:
     edge pixels of an enlarged crop repeat the crop's edge, and values are rounded to uint8
     (within 0.5/255 of the float resize). Crop sizes differ per sample and no batched op
     resizes crops of different sizes, so each sample is one native call on a view.
     """
     B, C = xb.shape[:2]
     h, w = size
-    out = torch.empty((B, C, h, w), dtype=torch.uint8)
+    out = torch.empty((B, h, w, C), dtype=torch.uint8).permute(0, 3, 1, 2)
+    source = range(B) if order is None else order.tolist()
 
     def resize(rows):
-        for i, (top, left, height, width, flip_x, flip_y) in rows:
+        for j, (top, left, height, width, flip_x, flip_y) in rows:
+            i = source[j]
             crop = xb[i:i + 1, :, top:top + height, left:left + width]
             crop = crop.contiguous(memory_format=torch.channels_last)  # the fast kernel's layout
             if (height, width) == (h, w):
@@ -322,9 +333,10 @@ def resize_crops_uint8(xb: torch.Tensor, boxes: torch.Tensor, size, workers: int
                                     antialias=False)
             if flip_x or flip_y:
                 res = res.flip([d for d, f in ((-1, flip_x), (-2, flip_y)) if f])
-            out[i:i + 1].copy_(res)
+            out[j:j + 1].copy_(res)
 
-    _in_workers(resize, list(enumerate(boxes.tolist())), workers)
+    rows = boxes.tolist() if order is None else boxes[order.cpu()].tolist()
+    _in_workers(resize, list(enumerate(rows)), workers)
     return out
 
 
