@@ -33,41 +33,6 @@ ROOT = course_root()
 DEFAULT_OUT = ROOT / "helpers" / "selfcheck" / "data"
 FORMAT = 1
 
-# The sections' true/false tables, checked by the self-check as one group each (all right or not,
-# ``helpers.selfcheck.grade.score_table_group``). ``pool``: the hidden test's literal of slots of
-# ``((task, augmentation), keeps the label)``; ``tag``: the ``exercise_picks`` draw of the statements.
-TABLE_GROUPS = {
-    "03_text": [{"part": "ex4_tests", "name": "SAFE", "tag": "03.ex4", "pool": "_SAFE_POOL",
-                 "label": "exercise 3.4's table"}],
-}
-
-
-def hidden_literal(nb, grade_id: str, name: str):
-    """The value of the literal assigned to ``name`` in the test cell ``grade_id`` of ``nb``."""
-    import ast
-
-    for cell in nb.cells:
-        if meta(cell).get("grade_id") == grade_id:
-            for node in ast.walk(ast.parse(cell.source)):
-                if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
-                    return ast.literal_eval(node.value)
-    raise ValueError(f"grade_id: no literal {name} in the test cell {grade_id!r}")
-
-
-def table_groups(section: str, nb, salt: str) -> list[dict]:
-    """The sealed true/false groups of ``section`` (one hash per draw of statements)."""
-    from .drills.seal import seal_draws
-
-    out = []
-    for g in TABLE_GROUPS.get(section, []):
-        pool = hidden_literal(nb, g["part"], g["pool"])
-        where = f"{section}|{g['part']}"
-        out.append({"parts": [g["part"]], "names": [g["name"]], "tag": g["tag"], "label": g["label"],
-                    "sizes": [len(slot) for slot in pool], "where": where,
-                    "by_draw": seal_draws(pool, lambda table: [table], salt=salt, where=where)})
-    return out
-
-
 def salt_of(secret: str) -> str:
     return hashlib.sha256(f"augcourse-seal|{secret}".encode()).hexdigest()[:32]
 
@@ -120,8 +85,6 @@ def build(root: Path = ROOT, secret: str | None = None) -> tuple[dict, dict]:
             continue
         sections[folder.name] = {"notebook": found[0].name, **section_metadata(nb),
                                  "release": release_cells(root / "notebooks" / folder.name / found[0].name)}
-        if folder.name in TABLE_GROUPS:
-            sections[folder.name]["groups"] = table_groups(folder.name, nb, salt)
     sealed, inputs = seal_drills(secret, salt)
     sections["09_drills"]["sealed"] = sealed
     inputs.update(seal_sections(sections, secret, salt))

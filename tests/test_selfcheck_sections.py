@@ -150,8 +150,10 @@ def test_every_cell_with_hidden_cases_is_sealed_or_says_why():
         hidden = {r["grade_id"] for r in sdata["cells"] if r.get("hidden")}
         sealed, unsealed = set(sdata.get("sealed_calls", {})), set(sdata.get("unsealed", {}))
         assert hidden == sealed | unsealed and not sealed & unsealed, section
-    # 3.4 is a true/false table: its group seal decides it
-    assert "ex4_tests" not in course["sections"]["03_text"]["sealed_calls"]
+    # 1.1 and 3.4 are six-answer true/false tables: never sealed (MIN_GROUP_ANSWERS)
+    for section in ("01_intuition", "03_text"):
+        gid = "ex1_tests" if section == "01_intuition" else "ex4_tests"
+        assert gid in course["sections"][section]["unsealed"]
 
 
 def _tensors(x):

@@ -168,18 +168,6 @@ def score_group(group: dict, answer, salt: str, v: dict) -> bool:
     return want is not None and group_hash(values, salt=salt, where="drills-choices") == want
 
 
-def score_table_group(group: dict, answer, salt: str, student: str) -> bool:
-    """True when every answer of a section's true/false table (``group["names"]``) is right for
-    the statements ``student`` was given (``helpers.grading.exercise_picks``)."""
-    from helpers.grading import exercise_picks
-
-    if not isinstance(answer, dict) or set(answer) == {"error"}:
-        return False
-    want = group["by_draw"].get(draw_key(exercise_picks(group["tag"], group["sizes"], student)))
-    values = [answer_table(answer.get(name)) for name in group["names"]]
-    return want is not None and group_hash(values, salt=salt, where=group["where"]) == want
-
-
 # ----------------------------------------------------------------------------- one notebook
 
 def release_notebook(section_data: dict) -> nbformat.NotebookNode:
@@ -195,12 +183,6 @@ def _probes(sealed: dict) -> dict[str, str]:
     out = {gid: prelude_source() + probe_source(entry["probe"]) for gid, entry in sealed["parts"].items()}
     out["__choices__"] = prelude_source() + probe_source("values", tuple(sealed["group"]["names"]))
     return out
-
-
-def _group_probe(group: dict) -> str:
-    from helpers.drills.probes import prelude_source, probe_source
-
-    return prelude_source() + probe_source("values", tuple(group["names"]))
 
 
 def check(path, section: str | None = None, student: str | None = None, *,
@@ -231,37 +213,26 @@ def check(path, section: str | None = None, student: str | None = None, *,
                 for r in sdata["cells"] if r["grade"]]
         return SectionReport(section, str(path), student, "graded", rows)
     sealed = sdata.get("sealed")
-    groups = sdata.get("groups", [])
     probes = _probes(sealed) if sealed else {}
-    probes.update({f"__group{n}__": _group_probe(g) for n, g in enumerate(groups)})
     probes.update(section_probes(section, sdata.get("sealed_calls", {})))
     answers, note = run_with_probes(nb, probes, Path(data) / "sealed_inputs.pt",
                                     student=student, timeout=timeout or CELL_TIMEOUT)
     cells = {meta(c).get("grade_id"): c for c in nb.cells if is_grade(c)}
     v = variant(student)
     group_ok = score_group(sealed["group"], answers.get("__choices__"), course["salt"], v) if sealed else False
-    tables = {gid: (score_table_group(g, answers.get(f"__group{n}__"), course["salt"], student), g["label"])
-              for n, g in enumerate(groups) for gid in g["parts"]}
-    rows = [_row(r, cells.get(r["grade_id"]), sealed, answers, group_ok, course["salt"], v, tables)
+    rows = [_row(r, cells.get(r["grade_id"]), sealed, answers, group_ok, course["salt"], v)
             for r in sdata["cells"] if r["grade"]]
     rows = [decide(row, section, sdata, answers, course["salt"]) for row in rows]
     return SectionReport(section, str(path), student, "graded", rows, restored + ([note] if note else []),
                          time.monotonic() - t0)
 
 
-def _row(r: dict, cell, sealed, answers, group_ok: bool, salt: str, v: dict, tables: dict) -> ExerciseRow:
+def _row(r: dict, cell, sealed, answers, group_ok: bool, salt: str, v: dict) -> ExerciseRow:
     gid, title, points = r["grade_id"], r["title"], float(r["points"])
     if r["cell_type"] == "markdown" or r["answer"]:
         return ExerciseRow(gid, title, None, points, "teacher-graded", "written answer: your teacher grades it")
     visible = cell_feedback(cell) if cell is not None else "the test cell is missing"
     failed_visible = cell is None or any(o.get("output_type") == "error" for o in cell.get("outputs", []))
-    if gid in tables:  # a true/false table: all right or not, never a count
-        right, label = tables[gid]
-        if right and not failed_visible:
-            return ExerciseRow(gid, title, points, points, "passed")
-        return ExerciseRow(gid, title, 0.0, points, "failed", (visible if failed_visible else
-                           f"not every answer of {label} is right (checked together; the check "
-                           "does not say which)")[:_MAX_MESSAGE])
     if sealed is not None:
         if gid in sealed["group"]["parts"]:
             if group_ok:

@@ -34,6 +34,10 @@ N_PROJECTIONS = 3
 GRID = 4.0  # grid step in units of the tolerance δ
 PASSED, FAILED, UNDECIDED = "passed", "failed", "undecided"
 GROUP_ITERATIONS = 200_000  # pbkdf2 rounds of a multiple-choice group's hash
+# A multiple-choice / true-false group is sealed only when it has at least this many possible
+# answers. With fewer, trying every answer against its hash finds the right one in seconds, so
+# the hash would be the answer key: such a part is left to the teacher ("checked by your teacher").
+MIN_GROUP_ANSWERS = 2 ** 16
 
 
 def _h(salt: str, *parts) -> str:

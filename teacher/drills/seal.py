@@ -19,11 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
-from helpers.drills.options import D3_PAIR_SLOTS
+from helpers.drills.options import D2_OPTIONS, D3_PAIR_SLOTS, D5_OPTIONS
 from helpers.drills.variant import _MEANS, _STDS, variant
 from helpers.selfcheck.grade import answer_table, draw_key
 from helpers.selfcheck.grade import val_variant_key as variant_key
-from helpers.selfcheck.seal import group_hash, seal_exact, seal_tensor
+from helpers.selfcheck.seal import MIN_GROUP_ANSWERS, group_hash, seal_exact, seal_tensor
 
 from .specs import (
     D2_KEY,
@@ -102,6 +102,13 @@ def seal_draws(slots, values, *, salt: str, where: str) -> dict[str, str]:
         return dict(pool.map(one, draws))
 
 
+def group_answers() -> int:
+    """How many answers the choices group can be given for one draw of D3.1's pairs: any
+    non-empty set of D2's options, times any true/false table of the draw, times any non-empty
+    set of D5's options. Sealed only when at least ``MIN_GROUP_ANSWERS``."""
+    return (2 ** len(D2_OPTIONS) - 1) * 2 ** len(D3_PAIR_SLOTS) * (2 ** len(D5_OPTIONS) - 1)
+
+
 def seal_drills(secret: str, salt: str) -> tuple[dict, dict]:
     """``(sealed parts as JSON-ready data, hidden inputs per part)`` for the self-check."""
     v0 = variant(SEAL_STUDENT)
@@ -117,6 +124,9 @@ def seal_drills(secret: str, salt: str) -> tuple[dict, dict]:
         else:
             entry["cases"] = _seal_cases(expected(inp, v0), salt, gid)
         parts[gid] = entry
+    if group_answers() < MIN_GROUP_ANSWERS:
+        raise ValueError(f"the choices group has {group_answers()} possible answers, fewer than "
+                         f"MIN_GROUP_ANSWERS = {MIN_GROUP_ANSWERS}: its hash would give the answers away")
     slots = [[(pair, PRESERVES_PAIRS[pair]) for pair in slot] for slot in D3_PAIR_SLOTS]
     by_draw = seal_draws(slots, lambda table: [sorted(D2_KEY), table, sorted(D5_KEY)], salt=salt,
                          where="drills-choices")

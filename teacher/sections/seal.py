@@ -475,11 +475,17 @@ TABLE = {
     "08_applications": {"ex2_tests": s08_ex2, "ex3_tests": s08_ex3},
 }
 
+
+def _small_table(n_answers: int) -> str:
+    return (f"a table of true/false answers with {n_answers} possible answers: a hash of it could be "
+            "found by trying them all, so only your teacher checks it")
+
+
+# True/false tables follow one rule (``helpers.selfcheck.seal.MIN_GROUP_ANSWERS``): a table with
+# fewer possible answers than that is not sealed, alone or as a group.
 UNSEALED = {
-    "01_intuition": {"ex1_tests": "a table of six true/false answers: a hash of it could be found by trying "
-                                  "all 64 answers, so only your teacher checks it"},
-    "03_text": {"ex4_tests": "a table of true/false answers, checked as a whole by its own group seal "
-                             "(all right or not); where that cannot decide, by your teacher"},
+    "01_intuition": {"ex1_tests": _small_table(2 ** 6)},
+    "03_text": {"ex4_tests": _small_table(2 ** 6)},
     "05_audio": {"ex2_tests": "judged on signal + a·noise and on the SNR it reaches, not on a alone: "
                               "checked by your teacher"},
     "08_applications": {"ex1_tests": "the mask may differ from the reference in a few pixels (a count, not a "
