@@ -47,7 +47,7 @@ def test_compiled_jitter_matches_torchvision_and_the_eager_pipeline():
         fused = _pipe(True, block)(x, generator=1)
         torch.testing.assert_close(fused, eager, atol=1e-5, rtol=0)
     threads = torch.get_num_threads()
-    torch.set_num_threads(2)  # blocks shared by two worker threads
+    torch.set_num_threads(2)  # two threads: blocks in turn, each compiled loop parallel inside
     try:
         fused = _pipe(True, 3)(x, generator=1)
     finally:
