@@ -50,8 +50,9 @@ checks, and compares your answers on hidden cases with *sealed* answers: only sa
 the expected values travel with the course, so the self-check can say right or wrong without
 holding the answers. A row says "checked by your teacher" when it cannot decide: hidden cases it
 has no seal for, a value too close to a rounding edge to call, answers judged from your own
-measurements, and written answers. Multiple-choice and true/false answers are checked together:
-all right, or not.
+measurements, and written answers. The drills' multiple-choice and true/false answers are
+checked together: all right, or not. Short true/false tables (exercises 1.1 and 3.4) are left to
+your teacher: a fingerprint of so few possible answers would give them away.
 
 ## Set-up
 

@@ -15,9 +15,9 @@ teacher's grader runs the same checks first); one whose visible checks pass earn
 it has no hidden cases, else its sealed checks decide it (:mod:`.sealed_calls`) or, without them, it
 is left to the teacher. In the drills, the parts with sealed
 checks (``data/course.json``) get the points the teacher's grader would give; the multiple-choice
-and true/false parts are checked together, all right or not. A section's true/false table
-(``groups`` in its data, such as exercise 3.4) is checked the same way: all right or not, never
-"n of k correct".
+and true/false parts are checked together, all right or not (one group seal). A section's
+short true/false table (1.1, 3.4) has no seal: with fewer possible answers than
+``seal.MIN_GROUP_ANSWERS`` a hash would be the answer key, so it is left to the teacher.
 """
 
 from __future__ import annotations
