@@ -85,7 +85,7 @@ ASSIGNMENT ?= 09_drills
 SUBMITTED ?= submitted
 WORKERS ?=
 DB_URL ?=
-# kernels each worker keeps started ahead (default 1); WARM=0: every kernel starts cold
+# kernels each worker keeps started ahead (default: 1 where cores outnumber workers, else 0)
 WARM ?=
 grade: setup
 	$(PY) -m teacher.grader grade $(ASSIGNMENT) --submitted $(SUBMITTED) $(if $(WORKERS),--workers $(WORKERS),) $(if $(DB_URL),--db-url $(DB_URL),) $(if $(WARM),--warm-kernels $(WARM),)

@@ -231,3 +231,21 @@ def test_warm_kernels_serve_one_student_each_and_are_gone_after(tmp_path):
     for pid, folder in zip(pids, folders, strict=True):
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
         assert not folder.exists()
+
+
+def test_the_grade_command_starts_kernels_ahead_only_where_cores_are_spare():
+    import argparse
+    import os
+
+    from teacher.grader.__main__ import _warm_kernels, default_warm_kernels
+
+    assert default_warm_kernels(2, cores=2) == 0  # every core grading: warm kernels only compete
+    assert default_warm_kernels(1, cores=2) == 1
+    assert default_warm_kernels(4, cores=16) == 1
+    args = argparse.Namespace(cold_kernels=False, warm_kernels=None)
+    assert _warm_kernels(args, {}, workers=os.cpu_count() or 1) == 0
+    assert _warm_kernels(args, {"warm_kernels": 2}, workers=os.cpu_count() or 1) == 2  # the teacher's config wins
+    assert _warm_kernels(argparse.Namespace(cold_kernels=False, warm_kernels=3), {}, workers=1) == 3
+    assert _warm_kernels(argparse.Namespace(cold_kernels=True, warm_kernels=3), {}, workers=1) == 0
+    with pytest.raises(SystemExit, match="--warm-kernels"):
+        _warm_kernels(argparse.Namespace(cold_kernels=False, warm_kernels=-1), {}, workers=1)
