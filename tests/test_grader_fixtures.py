@@ -90,20 +90,30 @@ def graded(tmp_path_factory):
     for corpus in ("submissions", "escapes"):
         shutil.copytree(FIXTURES / corpus, root / "submitted", ignore=shutil.ignore_patterns("*.yaml"),
                         dirs_exist_ok=True)
-    before = {"course": _course_digest(), "environment": _environment_digest(),
-              "submitted": _tree_digest(root / "submitted")}
     cfg = ClassConfig("09_drills", root / "submitted", workers=2, limits=LIMITS, warm_kernels=1)
+    results, checks = grade_watched(cfg)
+    return root, cfg, results, checks
+
+
+def grade_watched(cfg) -> tuple[dict, dict]:
+    """Grade ``cfg``'s class with a canary secret in the grader's environment.
+
+    Returns the results by student and ``{"before", "after"}`` digests of the course tree, the
+    environment and the submissions, with ``"survivors"``: the escape processes still running.
+    """
+    def digests():
+        return {"course": _course_digest(), "environment": _environment_digest(),
+                "submitted": _tree_digest(cfg.submitted)}
+
+    before = digests()
     os.environ[CANARY] = "canary-value-the-kernel-must-not-see"
     t0 = time.perf_counter()
     try:
         results = {r.student: r for r in grade_class(cfg)}
     finally:
         del os.environ[CANARY]
-    print(f"\nround of {len(results)} submissions: {time.perf_counter() - t0:.1f} s")
-    survivors = _escape_processes()
-    after = {"course": _course_digest(), "environment": _environment_digest(),
-             "submitted": _tree_digest(root / "submitted")}
-    return root, cfg, results, {"before": before, "after": after, "survivors": survivors}
+    print(f"\nround of {len(results)} submissions ({cfg.assignment}): {time.perf_counter() - t0:.1f} s")
+    return results, {"before": before, "after": digests(), "survivors": _escape_processes()}
 
 
 def _tree_digest(top) -> str:

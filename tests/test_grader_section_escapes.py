@@ -19,23 +19,15 @@ point (the round completed for everyone else).
 
 from __future__ import annotations
 
-import os
 import sys
-import time
 
 import nbformat
 import pytest
 from conftest import ROOT
-from test_grader_fixtures import (
-    CANARY,
-    _course_digest,
-    _environment_digest,
-    _escape_processes,
-    _tree_digest,
-)
+from test_grader_fixtures import grade_watched
 
 from helpers.selfcheck.cells import is_solution, meta
-from teacher.grader import ClassConfig, Limits, grade_class
+from teacher.grader import ClassConfig, Limits
 from teacher.grader.sandbox import isolation_problem
 
 sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
@@ -142,20 +134,9 @@ def graded(tmp_path_factory):
         path = root / "submitted" / name / SECTION / f"{SECTION}.ipynb"
         path.parent.mkdir(parents=True)
         nbformat.write(make(), path)
-    before = {"course": _course_digest(), "environment": _environment_digest(),
-              "submitted": _tree_digest(root / "submitted")}
-    cfg = ClassConfig(SECTION, root / "submitted", workers=2, limits=LIMITS, warm_kernels=1)
-    os.environ[CANARY] = "canary-value-the-kernel-must-not-see"
-    t0 = time.perf_counter()
-    try:
-        results = {r.student: r for r in grade_class(cfg)}
-    finally:
-        del os.environ[CANARY]
-    print(f"\nsection round of {len(results)} submissions: {time.perf_counter() - t0:.1f} s")
-    survivors = _escape_processes()
-    after = {"course": _course_digest(), "environment": _environment_digest(),
-             "submitted": _tree_digest(root / "submitted")}
-    return root, results, {"before": before, "after": after, "survivors": survivors}
+    results, checks = grade_watched(ClassConfig(SECTION, root / "submitted", workers=2, limits=LIMITS,
+                                                warm_kernels=1))
+    return root, results, checks
 
 
 def test_the_round_completes_and_the_correct_copy_earns_every_point(graded):
