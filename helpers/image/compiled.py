@@ -98,7 +98,8 @@ def color_jitter(x: torch.Tensor, params: dict, compile=_compiled) -> torch.Tens
         return None
     if x.dtype == torch.uint8 and x.is_contiguous():
         w = compile(to_float)(x)
-    else:  # channels-last uint8 (the uint8 resize's output): eager copy converts the layout faster
+    else:  # float input, or channels-last uint8 (the uint8 resize's output), which an eager
+        # copy turns planar and float in one pass, faster than the compiled loop reads it
         w = torch.empty(x.shape, dtype=torch.float32, device=x.device).copy_(x)
         if x.dtype == torch.uint8:
             w.mul_(1.0 / 255.0)

@@ -154,9 +154,10 @@ class Pipeline(nn.Module):
         bound = 255.0 if integer else 1.0
         fused = not integer and xb.device.type == "cpu" and C == 3 and self._fuses(plans, work_dtype)
         perm, blocks = self._blocks(plans, B, sample_bytes, xb.device)
-        if boxes is not None:  # resized straight into block order: blocks are plain slices
-            xb = resize_crops_uint8(xb, boxes, (H, W), workers, order=perm)
-        in_order = boxes is not None
+        if boxes is not None:  # resized straight into block order: rows need no gather below
+            xb, perm_applied = resize_crops_uint8(xb, boxes, (H, W), workers, order=perm), True
+        else:
+            perm_applied = perm is None
         if perm is not None:  # put samples in block order once, so blocks are plain slices
             plans = [(p[0], p[1].select(perm), *p[2:]) if p[0] == "warp" else
                      (p[0], p[1], _select(p[1], p[2], perm)) for p in plans]
@@ -168,7 +169,7 @@ class Pipeline(nn.Module):
         def run(s):
             nonlocal out
             n = s.stop - s.start
-            rows = xb[s] if perm is None or in_order else torch.index_select(
+            rows = xb[s] if perm_applied else torch.index_select(
                 xb, 0, perm[s], out=scratch("pipeline.rows", (n, C, H, W), xb))
             w = run_compiled(rows, _select(plans[0][1], plans[0][2], s)) if fused else None
             if w is None:
