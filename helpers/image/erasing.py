@@ -80,8 +80,13 @@ def erase_(w: torch.Tensor, params: dict) -> torch.Tensor:
         for c, v in enumerate(params["value"]):
             w[:, c].masked_fill_(mask, v)
         return w
+    erased = (h > 0) & (wd > 0)
+    if 2 * int(erased.sum()) <= w.shape[0]:  # few erased samples: work on those alone
+        idx = erased.nonzero()[:, 0]
+        sub = {k: params[k][idx.to(params[k].device)] for k in ("top", "left", "height", "width")}
+        return w.index_copy_(0, idx, erase_(w.index_select(0, idx), {**params, **sub}))
     # A float box indicator: multiply by (1 - box), add value * box. Arithmetic on the whole
-    # batch is cheaper than selecting the erased samples or filling through a boolean mask.
+    # batch is cheaper than filling through a boolean mask.
     in_rows, in_cols = box_indicators(top, left, h, wd, w.shape[-2:], w.dtype)
     plane = (w.shape[0], 1, *w.shape[2:])
     box = torch.mul(in_rows[:, None, :, None], in_cols[:, None, None, :], out=scratch("erase.box", plane, w))

@@ -50,16 +50,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import compiled
 from ._common import (
     as_batch,
     block_slices,
+    large_empty,
     make_generator,
     scratch,
     slice_params,
     unbatch,
     workspace,
 )
-from .compiled import run_compiled
 from .geometric import GeometricTransform, _with_targets
 from .photometric import ColorJitter
 from .warp import grid_sample_image, identity_warp, warp_mask
@@ -135,7 +136,12 @@ class Pipeline(nn.Module):
         B, C, H, W = xb.shape
         plans = self.sample(B, (C, H, W), generator=g, device=xb.device, dtype=param_dtype)
         with _cpu_workers(xb) as workers, workspace():
-            out = self._run_blocks(xb, plans, float_mode, integer, out_dtype, workers)
+            out = None
+            if self.compile and xb.device.type == "cpu" and xb.dtype == torch.uint8 \
+                    and out_dtype == torch.float32 and C == 3:
+                out = self._run_packed(xb, plans, workers)
+            if out is None:
+                out = self._run_blocks(xb, plans, float_mode, integer, out_dtype, workers)
         return self._targets(unbatch(out, single), plans, mask, boxes, single, (H, W), B)
 
     def _run_blocks(self, xb, plans, float_mode, integer, out_dtype, workers=1):
@@ -152,7 +158,6 @@ class Pipeline(nn.Module):
         work_dtype = out_dtype if float_mode else (torch.float32 if integer else xb.dtype)
         probe = torch.empty(0, dtype=work_dtype, device=xb.device)
         bound = 255.0 if integer else 1.0
-        fused = not integer and xb.device.type == "cpu" and C == 3 and self._fuses(plans, work_dtype)
         perm, blocks = self._blocks(plans, B, sample_bytes, xb.device)
         if boxes is not None:  # resized straight into block order: rows need no gather below
             xb, perm_applied = resize_crops_uint8(xb, boxes, (H, W), workers, order=perm), True
@@ -171,16 +176,11 @@ class Pipeline(nn.Module):
             n = s.stop - s.start
             rows = xb[s] if perm_applied else torch.index_select(
                 xb, 0, perm[s], out=scratch("pipeline.rows", (n, C, H, W), xb))
-            w = run_compiled(rows, _select(plans[0][1], plans[0][2], s)) if fused else None
-            if w is None:
-                w = scratch("pipeline.in", (n, C, H, W), probe)
-                w.copy_(rows)
-                if float_mode and xb.dtype == torch.uint8:
-                    w.mul_(1.0 / 255.0)  # (a separate pass: a mixed-dtype multiply is much slower)
-                todo = plans
-            else:  # uint8 -> float and the ColorJitter in one compiled step
-                todo = plans[1:]
-            for plan in todo:
+            w = scratch("pipeline.in", (n, C, H, W), probe)
+            w.copy_(rows)
+            if float_mode and xb.dtype == torch.uint8:
+                w.mul_(1.0 / 255.0)  # (a separate pass: a mixed-dtype multiply is much slower)
+            for plan in plans:
                 if plan[0] == "warp":
                     _, warp, interpolation, fill = plan
                     w = grid_sample_image(w, warp.select(s), interpolation, fill)
@@ -189,27 +189,71 @@ class Pipeline(nn.Module):
                 else:
                     w = plan[1].apply_(w, _select(plan[1], plan[2], s), bound, integer)
             if out is None:
-                out = torch.empty((B, *w.shape[1:]), dtype=out_dtype, device=xb.device)
+                out = large_empty((B, *w.shape[1:]), out_dtype, xb.device)
             if perm is None:
                 out[s] = w
             else:
                 out.index_copy_(0, perm[s], w.to(out_dtype))
 
-        if fused and workers > 1:
-            # the compiled loops hold Python's GIL while they run, so worker threads would wait
-            # for each other: one thread runs the blocks, each loop parallel inside (OpenMP)
-            with _torch_threads(workers):
-                for s in blocks:
-                    run(s)
-            return out
         run(blocks[0])  # allocates the output
         _in_workers(lambda part: [run(s) for s in part], blocks[1:], workers)
         return out
 
-    def _fuses(self, plans, work_dtype) -> bool:
-        """Whether ``plans`` start with a ColorJitter that runs compiled (``compile=True``)."""
-        return self.compile and work_dtype == torch.float32 and bool(plans) and plans[0][0] == "pixel" \
-            and isinstance(plans[0][1], ColorJitter)
+    def _run_packed(self, xb, plans, workers):
+        """``compile=True`` on the CPU: crop, resize and ColorJitter on packed bytes (see
+        :mod:`helpers.image.compiled`), then the remaining stages; None when the plans do not
+        start that way or compiling failed (the caller then runs the eager ops)."""
+        size, rest, boxes = xb.shape[2:], plans, None
+        if plans and plans[0][0] == "warp":
+            boxes = crop_boxes(plans[0][1], plans[0][2], plans[0][3])
+            if boxes is None:
+                return None
+            size, rest = plans[0][1].out_size, plans[1:]
+        if not rest or rest[0][0] != "pixel" or not isinstance(rest[0][1], ColorJitter) \
+                or not compiled.available():
+            return None
+        with _torch_threads(workers):  # generated loops: one thread calls, OpenMP inside
+            packed = compiled.pack_rgb(xb)
+        if packed is None:
+            return None
+        B, (h, w) = xb.shape[0], size
+        tables = compiled.jitter_tables(rest[0][2], xb.device)
+        perm = torch.argsort(tables["hue_at"], stable=True)  # one generated variant per hue place
+        if boxes is not None:  # resized straight into that order
+            packed = resize_packed_crops(packed, boxes, (h, w), workers, order=perm)
+        out = large_empty((B, 3, h, w), torch.float32)
+        counts = torch.unique_consecutive(tables["hue_at"][perm], return_counts=True)[1].tolist()
+        start = 0
+        with _torch_threads(workers):
+            for count in counts:
+                for s in block_slices(count, 4 * 3 * h * w, xb.device, self.block_size):
+                    s = slice(start + s.start, start + s.stop)
+                    rows = perm[s]
+                    src = packed[s] if boxes is not None else packed.index_select(0, rows)
+                    if not compiled.jitter_rows(out, rows, src, tables, rows, int(tables["hue_at"][rows[0]])):
+                        return None
+                start += count
+        rest = rest[1:]
+        if any(p[0] != "pixel" for p in rest):
+            return self._run_blocks(out, rest, True, False, torch.float32, workers)
+        self._pixels_in_place(out, rest, workers)
+        return out
+
+    def _pixels_in_place(self, out, plans, workers):
+        """Pixel stages on float ``out`` in place, block by block (samples in their own order)."""
+        if not plans:
+            return
+        sample_bytes = out[0].numel() * out.element_size()
+
+        def run(s):
+            w = out[s]
+            for _, transform, params in plans:
+                res = transform.apply_(w, _select(transform, params, s), 1.0, False)
+                if res is not w:
+                    w.copy_(res)
+
+        blocks = list(block_slices(out.shape[0], sample_bytes, out.device, self.block_size))
+        _in_workers(lambda part: [run(s) for s in part], blocks, workers)
 
     def _blocks(self, plans, batch, sample_bytes, device):
         """``(perm, slices)``: an optional reordering of the samples and the blocks (slices of it).
@@ -339,7 +383,7 @@ def resize_crops_uint8(xb: torch.Tensor, boxes: torch.Tensor, size, workers: int
     """
     B, C = xb.shape[:2]
     h, w = size
-    out = torch.empty((B, h, w, C), dtype=torch.uint8).permute(0, 3, 1, 2)
+    out = large_empty((B, h, w, C), torch.uint8).permute(0, 3, 1, 2)
     source = range(B) if order is None else order.tolist()
 
     def resize(rows):
@@ -355,6 +399,43 @@ def resize_crops_uint8(xb: torch.Tensor, boxes: torch.Tensor, size, workers: int
             if flip_x or flip_y:
                 res = res.flip([d for d, f in ((-1, flip_x), (-2, flip_y)) if f])
             out[j:j + 1].copy_(res)
+
+    rows = boxes.tolist() if order is None else boxes[order.cpu()].tolist()
+    _in_workers(resize, list(enumerate(rows)), workers)
+    return out
+
+
+def resize_packed_crops(packed: torch.Tensor, boxes: torch.Tensor, size, workers: int = 1, *,
+                        order: torch.Tensor | None = None) -> torch.Tensor:
+    """:func:`resize_crops_uint8` on packed RGB0 bytes (:func:`helpers.image.compiled.pack_rgb`).
+
+    ``packed``: ``(B, H, W, 4)`` uint8; returns ``(B, h, w, 4)`` uint8, row ``j`` being sample
+    ``order[j]``. Each crop is a view of ``packed`` (already torch's channels-last resize layout,
+    so nothing is copied before the resize) and the resize writes its output row directly. The
+    RGB values equal :func:`resize_crops_uint8`'s: channels are resized independently and a
+    flip is applied after the resize, as there.
+    """
+    B = packed.shape[0]
+    h, w = size
+    out = large_empty((B, h, w, 4), torch.uint8)
+    rows_cl = out.permute(0, 3, 1, 2)
+    source = range(B) if order is None else order.tolist()
+
+    def resize(items):
+        for j, (top, left, height, width, flip_x, flip_y) in items:
+            i = source[j]
+            crop = packed[i:i + 1, top:top + height, left:left + width].permute(0, 3, 1, 2)
+            row = rows_cl[j:j + 1]
+            flips = [d for d, f in ((-1, flip_x), (-2, flip_y)) if f]
+            if (height, width) == (h, w):
+                res = crop
+            else:
+                res = row if not flips else torch.empty_like(row)
+                torch.ops.aten.upsample_bilinear2d.out(crop, [h, w], False, None, None, out=res)
+            if flips:
+                torch.ops.aten.flip.out(res, flips, out=row)
+            elif res is not row:
+                row.copy_(res)
 
     rows = boxes.tolist() if order is None else boxes[order.cpu()].tolist()
     _in_workers(resize, list(enumerate(rows)), workers)
