@@ -135,3 +135,19 @@ def test_uint8_resize_writes_rows_in_the_asked_order_and_channels_last(x):
     assert ordered.is_contiguous(memory_format=torch.channels_last)
     assert torch.equal(ordered, plain[order])
     assert not torch.equal(ordered, plain)  # the order was not the identity
+
+
+def test_large_outputs_ask_for_huge_pages_within_their_own_memory(monkeypatch):
+    from helpers.image import _common
+
+    calls = []
+    monkeypatch.setattr(_common, "_MADVISE", lambda start, length, advice: calls.append((start, length, advice)))
+    big = _common.large_empty((4, 3, 512, 512), torch.float32)
+    assert big.shape == (4, 3, 512, 512) and big.dtype == torch.float32 and big.is_contiguous()
+    ((start, length, advice),) = calls
+    huge = 2 << 20
+    assert advice == 14 and start % huge == 0 and length % huge == 0 and length >= 2 * huge
+    assert big.data_ptr() <= start and start + length <= big.data_ptr() + big.numel() * 4
+    calls.clear()
+    small = _common.large_empty((2, 3, 8, 8), torch.uint8)
+    assert small.shape == (2, 3, 8, 8) and small.dtype == torch.uint8 and not calls  # no advice
