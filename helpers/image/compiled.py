@@ -16,11 +16,12 @@ loops that read its bytes and write its float pixels once:
    computes that mean (a reduction) and the second loop does everything else and writes the
    float result into the output rows (``index_copy_``, also inside the generated code).
 
-The generated code depends only on where hue falls among the steps ("LLHL": hue third): at most
-four variants for a ColorJitter, each compiled on first use (about 10-20 s each, once per
-process; the batch and image sizes are symbols, so other shapes reuse them). Which of brightness,
-contrast and saturation each L step is comes in as numbers per sample, so the samples of one
-call may have different orders as long as hue sits at the same place. A sample that is not
+For a given ColorJitter (which of its four ops are on), the generated code depends only on where
+hue falls among the steps ("LLHL": hue third): at most four variants, each compiled on first
+use (about 10-20 s each, once per process; the batch and image sizes are symbols, so other
+shapes reuse them). Which of brightness, contrast and saturation each L step is comes in as
+numbers per sample, so the samples of one call may have different orders as long as hue sits
+at the same place. A sample that is not
 jittered (``p`` < 1) gets ``a = 1, b = c = 0`` and hue off: exactly itself.
 
 The formulas are those of :mod:`helpers.image.photometric` (torchvision's rules). The generated
@@ -144,7 +145,7 @@ def _call(fn, *args) -> tuple[bool, object]:
     except Exception as err:  # no C++ compiler, unsupported platform...: eager from now on
         _STATE["failed"] = True
         warnings.warn(f"helpers.image: torch.compile failed ({type(err).__name__}: {err}); "
-                      "running ColorJitter eagerly", RuntimeWarning, stacklevel=3)
+                      "running the eager ops", RuntimeWarning, stacklevel=3)
         return False, None
 
 
