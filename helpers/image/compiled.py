@@ -43,9 +43,9 @@ import warnings
 import torch
 
 from ._common import large_empty
+from .photometric import _JITTER_NAMES as NAMES
 from .photometric import GRAY_WEIGHTS, shifted_hue_centres
 
-NAMES = ("brightness", "contrast", "saturation", "hue")
 _STATE = {"fns": {}, "failed": False}
 _LOCK = threading.Lock()
 _VARIANTS = 64  # compiled variants allowed per function (hue positions x ColorJitter configs)

@@ -387,26 +387,13 @@ def resize_crops_uint8(xb: torch.Tensor, boxes: torch.Tensor, size, workers: int
     resizes crops of different sizes, so each sample is one native call on a view.
     """
     B, C = xb.shape[:2]
-    h, w = size
-    out = large_empty((B, h, w, C), torch.uint8).permute(0, 3, 1, 2)
-    source = range(B) if order is None else order.tolist()
+    out = large_empty((B, *size, C), torch.uint8).permute(0, 3, 1, 2)
 
-    def resize(rows):
-        for j, (top, left, height, width, flip_x, flip_y) in rows:
-            i = source[j]
-            crop = xb[i:i + 1, :, top:top + height, left:left + width]
-            crop = crop.contiguous(memory_format=torch.channels_last)  # the fast kernel's layout
-            if (height, width) == (h, w):
-                res = crop
-            else:
-                res = F.interpolate(crop, size=(h, w), mode="bilinear", align_corners=False,
-                                    antialias=False)
-            if flip_x or flip_y:
-                res = res.flip([d for d, f in ((-1, flip_x), (-2, flip_y)) if f])
-            out[j:j + 1].copy_(res)
+    def crop_of(i, top, left, height, width):  # copied to the fast kernel's layout
+        crop = xb[i:i + 1, :, top:top + height, left:left + width]
+        return crop.contiguous(memory_format=torch.channels_last)
 
-    rows = boxes.tolist() if order is None else boxes[order.cpu()].tolist()
-    _in_workers(resize, list(enumerate(rows)), workers)
+    _resize_rows(out, crop_of, boxes, workers, order)
     return out
 
 
@@ -420,17 +407,27 @@ def resize_packed_crops(packed: torch.Tensor, boxes: torch.Tensor, size, workers
     RGB values equal :func:`resize_crops_uint8`'s: channels are resized independently and a
     flip is applied after the resize, as there.
     """
-    B = packed.shape[0]
-    h, w = size
-    out = large_empty((B, h, w, 4), torch.uint8)
-    rows_cl = out.permute(0, 3, 1, 2)
+    out = large_empty((packed.shape[0], *size, 4), torch.uint8)
+
+    def crop_of(i, top, left, height, width):  # a view: already the fast kernel's layout
+        return packed[i:i + 1, top:top + height, left:left + width].permute(0, 3, 1, 2)
+
+    _resize_rows(out.permute(0, 3, 1, 2), crop_of, boxes, workers, order)
+    return out
+
+
+def _resize_rows(out: torch.Tensor, crop_of, boxes: torch.Tensor, workers: int, order) -> None:
+    """Row ``j`` of ``out`` (``(B, C, h, w)`` channels-last uint8) = sample ``order[j]``'s crop
+    (``crop_of(i, top, left, height, width)``, channels-last ``(1, C, height, width)``),
+    bilinearly resized, then flipped as its box says. One native call per sample, run in
+    ``workers`` threads."""
+    B, _, h, w = out.shape
     source = range(B) if order is None else order.tolist()
 
     def resize(items):
         for j, (top, left, height, width, flip_x, flip_y) in items:
-            i = source[j]
-            crop = packed[i:i + 1, top:top + height, left:left + width].permute(0, 3, 1, 2)
-            row = rows_cl[j:j + 1]
+            crop = crop_of(source[j], top, left, height, width)
+            row = out[j:j + 1]
             flips = [d for d, f in ((-1, flip_x), (-2, flip_y)) if f]
             if flips:
                 res = crop if (height, width) == (h, w) else F.interpolate(
@@ -444,7 +441,6 @@ def resize_packed_crops(packed: torch.Tensor, boxes: torch.Tensor, size, workers
 
     rows = boxes.tolist() if order is None else boxes[order.cpu()].tolist()
     _in_workers(resize, list(enumerate(rows)), workers)
-    return out
 
 
 def _select(transform, params: dict, index) -> dict:
