@@ -21,8 +21,8 @@ hue falls among the steps ("LLHL": hue third): at most four variants, each compi
 use (about 10-20 s each, once per process; the batch and image sizes are symbols, so other
 shapes reuse them). Which of brightness, contrast and saturation each L step is comes in as
 numbers per sample, so the samples of one call may have different orders as long as hue sits
-at the same place. A sample that is not
-jittered (``p`` < 1) gets ``a = 1, b = c = 0`` and hue off: exactly itself.
+at the same place. A sample that is not jittered (``p`` < 1) gets ``a = 1, b = c = 0`` and hue
+off: exactly itself.
 
 The formulas are those of :mod:`helpers.image.photometric` (torchvision's rules). The generated
 code may round in a different order than the eager ops (fused multiply-adds), so results agree
